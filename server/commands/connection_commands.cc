@@ -1,0 +1,223 @@
+// PING, ECHO, SELECT, QUIT, RESET, AUTH, HELLO: the commands about the connection itself.
+#include <string>
+
+#include "server/commands/register.h"
+#include "server/core/context.h"
+#include "server/core/server.h"
+#include "server/resp/errors.h"
+#include "server/util/numbers.h"
+
+namespace sable {
+namespace {
+
+// The version we answer as: clients gate features on Redis's version numbers.
+constexpr std::string_view kCompatVersion = "7.0.15";
+
+void CmdPing(CommandContext& ctx) {
+  if (ctx.argc() > 2) {
+    ctx.ReplyWrongArity();
+    return;
+  }
+  if (ctx.client->in_pubsub_context()) {
+    ctx.rb.StartArray(2);
+    ctx.rb.SendBulk("pong");
+    ctx.rb.SendBulk(ctx.argc() == 2 ? ctx.arg(1) : "");
+    return;
+  }
+  if (ctx.argc() == 2) {
+    ctx.rb.SendBulk(ctx.arg(1));
+  } else {
+    ctx.rb.SendSimple("PONG");
+  }
+}
+
+void CmdEcho(CommandContext& ctx) { ctx.rb.SendBulk(ctx.arg(1)); }
+
+void CmdSelect(CommandContext& ctx) {
+  int64_t id;
+  if (!ParseInt64(ctx.arg(1), &id) || id < INT32_MIN || id > INT32_MAX) {
+    ctx.rb.SendError(errors::kNotInteger);
+    return;
+  }
+  if (ctx.server.cfg().cluster_enabled && id != 0) {
+    ctx.rb.SendError("ERR SELECT is not allowed in cluster mode");
+    return;
+  }
+  if (id < 0 || id >= ctx.server.db_count()) {
+    ctx.rb.SendError(errors::kDbIndexOutOfRange);
+    return;
+  }
+  ctx.client->db_index = static_cast<int>(id);
+  ctx.rb.SendOk();
+}
+
+void CmdQuit(CommandContext& ctx) {
+  ctx.rb.SendOk();
+  ctx.server.CloseClient(ctx.client, true);
+}
+
+void CmdReset(CommandContext& ctx) {
+  Client* c = ctx.client;
+  c->in_multi = false;
+  c->multi_error = false;
+  c->queued.clear();
+  c->queued_bytes = 0;
+  ctx.server.UnwatchAll(c);
+  ctx.server.UnsubscribeAll(c, false);
+  c->db_index = 0;
+  c->rb().set_resp3(false);
+  c->reply_mode = ReplyMode::kOn;
+  c->name.clear();
+  c->no_evict = false;
+  c->authenticated = ctx.server.cfg().requirepass.empty();
+  c->user = "default";
+  if (c->conn()) c->conn()->parser().set_authenticated(c->authenticated);
+  ctx.rb.SendSimple("RESET");
+}
+
+// Checks a user/password pair against requirepass (the only user until ACLs land).
+bool CheckPassword(Server& server, std::string_view user, std::string_view pass) {
+  const std::string& required = server.cfg().requirepass;
+  if (user != "default") return false;
+  return required.empty() || pass == required;
+}
+
+void Authenticated(Client* c, std::string_view user) {
+  c->authenticated = true;
+  c->user = std::string(user);
+  if (c->conn()) c->conn()->parser().set_authenticated(true);
+}
+
+void CmdAuth(CommandContext& ctx) {
+  if (ctx.argc() > 3) {
+    ctx.rb.SendError(errors::kSyntax);
+    return;
+  }
+  std::string_view user = "default";
+  std::string_view pass = ctx.arg(1);
+  if (ctx.argc() == 3) {
+    user = ctx.arg(1);
+    pass = ctx.arg(2);
+  } else if (ctx.server.cfg().requirepass.empty()) {
+    ctx.rb.SendError(errors::kAuthNotConfigured);
+    return;
+  }
+  if (!CheckPassword(ctx.server, user, pass)) {
+    ctx.rb.SendError(errors::kWrongPass);
+    return;
+  }
+  Authenticated(ctx.client, user);
+  ctx.rb.SendOk();
+}
+
+void CmdHello(CommandContext& ctx) {
+  Client* c = ctx.client;
+  int64_t ver = c->rb().resp3() ? 3 : 2;
+  size_t i = 1;
+  if (ctx.argc() >= 2) {
+    if (!ParseInt64(ctx.arg(1), &ver)) {
+      ctx.rb.SendError("ERR Protocol version is not an integer or out of range");
+      return;
+    }
+    if (ver < 2 || ver > 3) {
+      ctx.rb.SendError(errors::kNoProto);
+      return;
+    }
+    i = 2;
+  }
+  std::string_view user, pass, name;
+  bool has_auth = false, has_name = false;
+  for (; i < ctx.argc(); ++i) {
+    size_t more = ctx.argc() - i - 1;
+    std::string opt(ctx.arg(i));
+    for (char& ch : opt) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (opt == "auth" && more >= 2) {
+      user = ctx.arg(i + 1);
+      pass = ctx.arg(i + 2);
+      has_auth = true;
+      i += 2;
+    } else if (opt == "setname" && more >= 1) {
+      name = ctx.arg(i + 1);
+      has_name = true;
+      i += 1;
+    } else {
+      ctx.rb.SendError("ERR Syntax error in HELLO option '" + std::string(ctx.arg(i)) + "'");
+      return;
+    }
+  }
+  if (has_auth) {
+    if (!CheckPassword(ctx.server, user, pass)) {
+      ctx.rb.SendError(errors::kWrongPass);
+      return;
+    }
+    Authenticated(c, user);
+  }
+  if (!c->authenticated) {
+    ctx.rb.SendError(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+        "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+        "select the RESP protocol version at the same time");
+    return;
+  }
+  if (has_name) {
+    for (char ch : name) {
+      if (ch < '!' || ch > '~') {
+        ctx.rb.SendError(
+            "ERR Client names cannot contain spaces, newlines or special characters.");
+        return;
+      }
+    }
+    c->name = std::string(name);
+  }
+  c->rb().set_resp3(ver == 3);
+  ReplyBuilder& rb = ctx.rb;
+  rb.set_resp3(ver == 3);
+  rb.StartMap(7);
+  rb.SendBulk("server");
+  rb.SendBulk("redis");
+  rb.SendBulk("version");
+  rb.SendBulk(kCompatVersion);
+  rb.SendBulk("proto");
+  rb.SendLong(ver);
+  rb.SendBulk("id");
+  rb.SendLong(static_cast<int64_t>(c->id()));
+  rb.SendBulk("mode");
+  rb.SendBulk(ctx.server.cfg().cluster_enabled ? "cluster" : "standalone");
+  rb.SendBulk("role");
+  rb.SendBulk("master");
+  rb.SendBulk("modules");
+  rb.StartArray(0);
+}
+
+}  // namespace
+
+void RegisterConnectionCommands(CommandRegistry& r) {
+  constexpr uint32_t kConn = kAclConnection;
+  r.Add(MakeCommand("ping", -1, kCmdFast, kConn | kAclFast, 0, 0, 0, CmdPing, "connection",
+                    "Returns the server's liveliness response."));
+  r.Add(MakeCommand("echo", 2, kCmdFast, kConn | kAclFast, 0, 0, 0, CmdEcho, "connection",
+                    "Returns the given string."));
+  r.Add(MakeCommand("select", 2, kCmdLoading | kCmdStale | kCmdFast, kConn | kAclFast, 0, 0, 0,
+                    CmdSelect, "connection", "Changes the selected database."));
+  r.Add(MakeCommand("quit", -1,
+                    kCmdAllowBusy | kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast |
+                        kCmdNoAuth,
+                    kConn | kAclFast, 0, 0, 0, CmdQuit, "connection", "Closes the connection."));
+  r.Add(MakeCommand("reset", 1,
+                    kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoAuth |
+                        kCmdAllowBusy,
+                    kConn | kAclFast, 0, 0, 0, CmdReset, "connection",
+                    "Resets the connection."));
+  r.Add(MakeCommand("auth", -2,
+                    kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoAuth |
+                        kCmdAllowBusy,
+                    kConn | kAclFast, 0, 0, 0, CmdAuth, "connection",
+                    "Authenticates the connection."));
+  r.Add(MakeCommand("hello", -1,
+                    kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoAuth |
+                        kCmdAllowBusy,
+                    kConn | kAclFast, 0, 0, 0, CmdHello, "connection",
+                    "Handshakes with the Redis server."));
+}
+
+}  // namespace sable

@@ -1,0 +1,20 @@
+#include "server/commands/register.h"
+
+namespace sable {
+
+void RegisterAllCommands(CommandRegistry& registry) {
+  RegisterConnectionCommands(registry);
+  RegisterStringCommands(registry);
+  RegisterKeyCommands(registry);
+  RegisterExpireCommands(registry);
+  RegisterTransactionCommands(registry);
+  RegisterPubSubCommands(registry);
+  RegisterServerCommands(registry);
+  RegisterInfoCommand(registry);
+  RegisterConfigCommand(registry);
+  RegisterClientCommand(registry);
+  RegisterCommandCommand(registry);
+  RegisterDebugCommands(registry);
+}
+
+}  // namespace sable

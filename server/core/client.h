@@ -1,0 +1,90 @@
+// Per-connection state the server keeps: selected db, protocol version, auth, MULTI queue,
+// WATCHed keys, subscriptions, name and statistics. Owns the reply builder that writes into the
+// connection's output buffer.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/net/connection.h"
+#include "server/pubsub/pubsub.h"
+#include "server/resp/reply_builder.h"
+
+namespace sable {
+
+struct CommandSpec;
+class Server;
+
+struct QueuedCommand {
+  const CommandSpec* cmd;
+  std::vector<std::string> args;
+};
+
+enum class ReplyMode { kOn, kOff, kSkip };
+
+class Client : public Subscriber {
+ public:
+  Client(Server* server, net::Connection* conn, int64_t now_ms);
+  // A client with no socket (in-process tests, internal callers): replies go to `out`.
+  Client(Server* server, OutputBuffer* out, uint64_t id, int64_t now_ms);
+
+  uint64_t id() const { return id_; }
+  // nullptr for a socketless client.
+  net::Connection* conn() { return conn_; }
+  OutputBuffer& out() { return *out_; }
+  // Marks output as pending for the next flush.
+  void ScheduleFlush() {
+    if (conn_) conn_->ScheduleFlush();
+  }
+  bool closing() const { return conn_ && conn_->closing(); }
+  ReplyBuilder& rb() { return rb_; }
+
+  // Subscriber: pub/sub deliveries as push messages (arrays in RESP2).
+  void DeliverMessage(std::string_view channel, std::string_view message) override;
+  void DeliverPatternMessage(std::string_view pattern, std::string_view channel,
+                             std::string_view message) override;
+  size_t subscription_count() const { return channels.size() + patterns.size(); }
+  // RESP2 clients with subscriptions may only run the pub/sub commands.
+  bool in_pubsub_context() const { return !rb_.resp3() && subscription_count() > 0; }
+
+  int db_index = 0;
+  std::string name;
+  std::string lib_name;
+  std::string lib_ver;
+  bool authenticated = false;
+  std::string user = "default";
+  int64_t ctime_ms;
+  int64_t last_interaction_ms;
+  std::string last_cmd = "NULL";
+  ReplyMode reply_mode = ReplyMode::kOn;
+  bool skip_next_reply = false;
+  bool no_evict = false;
+
+  // MULTI/EXEC state.
+  bool in_multi = false;
+  bool multi_error = false;       // a queued command was refused: EXEC answers EXECABORT
+  bool watch_broken = false;      // a WATCHed key changed: EXEC answers a null array
+  std::vector<QueuedCommand> queued;
+  size_t queued_bytes = 0;
+  std::vector<std::pair<int, std::string>> watched;  // (db, key)
+
+  std::set<std::string> channels;
+  std::set<std::string> patterns;
+
+  // When the output buffer first passed the soft limit (0 = under it), for
+  // client-output-buffer-limit.
+  int64_t soft_limit_since_ms = 0;
+  uint64_t commands_processed = 0;
+
+ private:
+  Server* server_;
+  net::Connection* conn_;
+  OutputBuffer* out_;
+  uint64_t id_;
+  ReplyBuilder rb_;
+};
+
+}  // namespace sable

@@ -1,0 +1,232 @@
+// The command path: lookup, the checks every command gets (arity, auth, pub/sub context, MULTI
+// queueing), the call with its statistics, and propagation of what it changed.
+#include <cctype>
+#include <string>
+
+#include "server/core/context.h"
+#include "server/core/server.h"
+#include "server/resp/errors.h"
+#include "server/util/clock.h"
+
+namespace sable {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& ch : out) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+// Redis replaces CR/LF in echoed user input so an error stays one line.
+std::string Sanitize(std::string_view s, size_t max) {
+  std::string out(s.substr(0, max));
+  for (char& ch : out) {
+    if (ch == '\r' || ch == '\n') ch = ' ';
+  }
+  return out;
+}
+
+bool AllowedInPubSubContext(const CommandSpec* cmd) {
+  const std::string& n = cmd->parent ? cmd->parent->name : cmd->name;
+  return n == "subscribe" || n == "unsubscribe" || n == "psubscribe" || n == "punsubscribe" ||
+         n == "ssubscribe" || n == "sunsubscribe" || n == "ping" || n == "quit" || n == "reset";
+}
+
+bool RunsImmediatelyInMulti(const CommandSpec* cmd) {
+  const std::string& n = cmd->name;
+  return n == "exec" || n == "discard" || n == "multi" || n == "watch" || n == "quit" ||
+         n == "reset";
+}
+
+}  // namespace
+
+// ---- Client --------------------------------------------------------------------------------
+
+Client::Client(Server* server, net::Connection* conn, int64_t now_ms)
+    : ctime_ms(now_ms),
+      last_interaction_ms(now_ms),
+      server_(server),
+      conn_(conn),
+      out_(&conn->out()),
+      id_(conn->id()),
+      rb_(out_) {}
+
+Client::Client(Server* server, OutputBuffer* out, uint64_t id, int64_t now_ms)
+    : ctime_ms(now_ms),
+      last_interaction_ms(now_ms),
+      server_(server),
+      conn_(nullptr),
+      out_(out),
+      id_(id),
+      rb_(out_) {}
+
+void Client::DeliverMessage(std::string_view channel, std::string_view message) {
+  ReplyBuilder rb(out_, rb_.resp3());
+  rb.StartPush(3);
+  rb.SendBulk("message");
+  rb.SendBulk(channel);
+  rb.SendBulk(message);
+  ScheduleFlush();
+  server_->CheckOutputLimits(this);
+}
+
+void Client::DeliverPatternMessage(std::string_view pattern, std::string_view channel,
+                                   std::string_view message) {
+  ReplyBuilder rb(out_, rb_.resp3());
+  rb.StartPush(4);
+  rb.SendBulk("pmessage");
+  rb.SendBulk(pattern);
+  rb.SendBulk(channel);
+  rb.SendBulk(message);
+  ScheduleFlush();
+  server_->CheckOutputLimits(this);
+}
+
+// ---- CommandContext ------------------------------------------------------------------------
+
+Db& CommandContext::db() { return server.db(client->db_index); }
+
+void CommandContext::Propagate(long long changes) { dirty += changes; }
+
+void CommandContext::PropagateAs(std::vector<std::string> argv, long long changes) {
+  dirty += changes;
+  propagate_rewritten = true;
+  rewritten.push_back(std::move(argv));
+}
+
+void CommandContext::Notify(int type, std::string_view event, std::string_view key) {
+  server.Notify(type, event, key, client->db_index);
+}
+
+void CommandContext::ReplyWrongArity() {
+  rb.SendError("ERR wrong number of arguments for '" + cmd->name + "' command");
+}
+
+// ---- Server --------------------------------------------------------------------------------
+
+const CommandSpec* Server::Lookup(const std::vector<std::string_view>& args) const {
+  const CommandSpec* cmd = commands_.Find(args[0]);
+  if (cmd == nullptr || cmd->subcommands.empty() || args.size() < 2) return cmd;
+  auto it = cmd->subcommands.find(Lower(args[1]));
+  return it == cmd->subcommands.end() ? nullptr : it->second.get();
+}
+
+void Server::CountError(std::string_view error) {
+  ++stats_.error_replies;
+  size_t sp = error.find(' ');
+  ++stats_.error_counts[std::string(error.substr(0, sp))];
+}
+
+void Server::RejectCommand(Client* c, std::string_view error) {
+  if (c->in_multi) c->multi_error = true;
+  CountError(error);
+  c->rb().SendError(error);
+}
+
+void Server::ProcessCommand(Client* c, std::vector<std::string_view>& args) {
+  RefreshCachedTime();
+  c->last_interaction_ms = CachedMs();
+  const CommandSpec* top = commands_.Find(args[0]);
+  if (top == nullptr) {
+    std::string rest;
+    for (size_t i = 1; i < args.size() && rest.size() < 128; ++i) {
+      rest += "'" + Sanitize(args[i], 128 - rest.size()) + "' ";
+    }
+    std::string err = "ERR unknown command '" + Sanitize(args[0], 128) +
+                      "', with args beginning with: " + rest;
+    RejectCommand(c, err);
+    return;
+  }
+  const CommandSpec* cmd = top;
+  if (!top->subcommands.empty() && args.size() >= 2) {
+    auto it = top->subcommands.find(Lower(args[1]));
+    if (it == top->subcommands.end()) {
+      RejectCommand(c, "ERR unknown subcommand '" + Sanitize(args[1], 128) + "'. Try " +
+                           Upper(top->name) + " HELP.");
+      return;
+    }
+    cmd = it->second.get();
+  }
+  int argc = static_cast<int>(args.size());
+  if ((cmd->arity > 0 && cmd->arity != argc) || (cmd->arity < 0 && argc < -cmd->arity)) {
+    ++cmd->rejected_calls;
+    RejectCommand(c, "ERR wrong number of arguments for '" + cmd->name + "' command");
+    return;
+  }
+  if (!c->authenticated && !(cmd->flags & kCmdNoAuth)) {
+    ++cmd->rejected_calls;
+    RejectCommand(c, errors::kNoAuth);
+    return;
+  }
+  if (c->in_multi && (cmd->flags & kCmdNoMulti)) {
+    ++cmd->rejected_calls;
+    RejectCommand(c, "ERR Command not allowed inside a transaction");
+    return;
+  }
+  if (c->in_pubsub_context() && !AllowedInPubSubContext(cmd)) {
+    ++cmd->rejected_calls;
+    RejectCommand(c, "ERR Can't execute '" + cmd->name +
+                         "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
+                         "allowed in this context");
+    return;
+  }
+  if (c->in_multi && !RunsImmediatelyInMulti(cmd)) {
+    QueuedCommand q{cmd, {}};
+    q.args.reserve(args.size());
+    for (std::string_view a : args) {
+      q.args.emplace_back(a);
+      c->queued_bytes += a.size();
+    }
+    c->queued.push_back(std::move(q));
+    c->rb().SendSimple("QUEUED");
+    return;
+  }
+
+  // CLIENT REPLY OFF/SKIP: run the command but drop what it says.
+  ReplyMode mode = c->reply_mode;
+  if (mode != ReplyMode::kOn) c->rb().set_buffer(&discard_);
+  Call(c, cmd, args);
+  if (mode != ReplyMode::kOn) {
+    c->rb().set_buffer(&c->out());
+    discard_.Clear();
+    if (mode == ReplyMode::kSkip && c->reply_mode == ReplyMode::kSkip) c->reply_mode = ReplyMode::kOn;
+  }
+}
+
+void Server::Call(Client* c, const CommandSpec* cmd, std::vector<std::string_view>& args) {
+  CommandContext ctx(*this, c, cmd, args, c->rb());
+  uint64_t errors_before = c->rb().errors();
+  int64_t start = MonoUs();
+  cmd->handler(ctx);
+  int64_t duration = MonoUs() - start;
+  ++cmd->calls;
+  cmd->usec += static_cast<uint64_t>(duration);
+  ++stats_.commands_processed;
+  ++c->commands_processed;
+  c->last_cmd = cmd->name;
+  if (c->rb().errors() != errors_before) {
+    ++cmd->failed_calls;
+    CountError(c->rb().last_error());
+  }
+  if (ctx.dirty > 0) {
+    dirty_ += static_cast<uint64_t>(ctx.dirty);
+    if (!sinks_.empty()) {
+      if (ctx.propagate_rewritten) {
+        for (const auto& argv : ctx.rewritten) {
+          std::vector<std::string_view> views(argv.begin(), argv.end());
+          Propagate(c->db_index, views);
+        }
+      } else {
+        Propagate(c->db_index, args);
+      }
+    }
+  }
+}
+
+}  // namespace sable

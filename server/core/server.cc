@@ -1,0 +1,359 @@
+#include "server/core/server.h"
+
+#include <malloc.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <random>
+
+#include <spdlog/spdlog.h>
+
+#include "server/commands/register.h"
+#include "server/config/keyspace_events.h"
+#include "server/core/context.h"
+#include "server/resp/errors.h"
+#include "server/util/clock.h"
+#include "server/util/numbers.h"
+
+extern "C" int mallctl(const char*, void*, size_t*, void*, size_t) __attribute__((weak));
+
+namespace sable {
+namespace {
+
+std::string RandomHex(size_t n) {
+  std::random_device rd;
+  std::mt19937_64 gen(rd());
+  static const char kHex[] = "0123456789abcdef";
+  std::string out(n, '0');
+  for (char& c : out) c = kHex[gen() & 15];
+  return out;
+}
+
+uint64_t FastRandom() {
+  static std::mt19937_64 gen(std::random_device{}());
+  return gen();
+}
+
+bool IsLoopback(std::string_view ip) {
+  return ip.starts_with("127.") || ip == "::1" || ip.starts_with("::ffff:127.");
+}
+
+}  // namespace
+
+Server::Server(Config* config)
+    : config_(config),
+      net_(&loop_, this),
+      run_id_(RandomHex(40)),
+      start_ms_(WallMs()),
+      last_save_s_(WallMs() / 1000) {
+  uint64_t seed = FastRandom();
+  int n = cfg().databases;
+  for (int i = 0; i < n; ++i) dbs_.push_back(std::make_unique<Db>(i, this, seed));
+  watched_keys_.resize(n);
+  Db::lazy_freer = &lazy_free_;
+  Db::rng = FastRandom;
+  RegisterAllCommands(commands_);
+  RegisterConfigHooks();
+}
+
+Server::~Server() {
+  for (auto& [id, c] : clients_) delete c;
+  clients_.clear();
+  Db::lazy_freer = nullptr;
+}
+
+std::string Server::Start() {
+  ApplyRuntimeConfig();
+  const ServerConfig& c = cfg();
+  if (c.port != 0) {
+    std::string err = net_.ListenTcp(c.bind, c.port, c.tcp_backlog);
+    if (!err.empty()) return err;
+  }
+  if (!c.unixsocket.empty()) {
+    std::string err = net_.ListenUnix(c.unixsocket, c.unixsocketperm, c.tcp_backlog);
+    if (!err.empty()) return err;
+  }
+  int hz = c.hz > 0 ? c.hz : 10;
+  cron_timer_ = loop_.AddTimer(1, 1000 / hz, [this] { Cron(); });
+  loop_.OnSignal(SIGTERM, [this] {
+    spdlog::warn("Received SIGTERM scheduling shutdown...");
+    RequestShutdown();
+  });
+  loop_.OnSignal(SIGINT, [this] {
+    spdlog::warn("Received SIGINT scheduling shutdown...");
+    RequestShutdown();
+  });
+  signal(SIGPIPE, SIG_IGN);
+  return "";
+}
+
+void Server::Run() { loop_.Run(); }
+
+void Server::RequestShutdown() {
+  net_.StopListening();
+  loop_.Stop();
+}
+
+void Server::ApplyRuntimeConfig() {
+  const ServerConfig& c = cfg();
+  net_.set_query_buffer_limit(c.client_query_buffer_limit);
+  net_.set_max_bulk_len(c.proto_max_bulk_len);
+  net_.set_tcp_keepalive(c.tcp_keepalive);
+}
+
+void Server::RegisterConfigHooks() {
+  auto apply = [this]() -> std::optional<std::string> {
+    ApplyRuntimeConfig();
+    return std::nullopt;
+  };
+  config_->OnChange("client-query-buffer-limit", apply);
+  config_->OnChange("proto-max-bulk-len", apply);
+  config_->OnChange("tcp-keepalive", apply);
+  config_->OnChange("hz", [this]() -> std::optional<std::string> {
+    loop_.CancelTimer(cron_timer_);
+    int hz = std::clamp(cfg().hz, 1, 500);
+    cron_timer_ = loop_.AddTimer(1000 / hz, 1000 / hz, [this] { Cron(); });
+    return std::nullopt;
+  });
+}
+
+Client* Server::AddLocalClient(OutputBuffer* out) {
+  static uint64_t next_local_id = 1ull << 62;
+  RefreshCachedTime();
+  auto* c = new Client(this, out, next_local_id++, CachedMs());
+  c->authenticated = cfg().requirepass.empty();
+  clients_[c->id()] = c;
+  return c;
+}
+
+void Server::RemoveLocalClient(Client* c) {
+  UnwatchAll(c);
+  UnsubscribeAll(c, false);
+  clients_.erase(c->id());
+  delete c;
+}
+
+Client* Server::FindClient(uint64_t id) {
+  auto it = clients_.find(id);
+  return it == clients_.end() ? nullptr : it->second;
+}
+
+// ---- connections -------------------------------------------------------------------------
+
+bool Server::OnOpen(net::Connection* conn) {
+  RefreshCachedTime();
+  auto* c = new Client(this, conn, CachedMs());
+  conn->user = c;
+  clients_[c->id()] = c;
+  const ServerConfig& cf = cfg();
+  c->authenticated = cf.requirepass.empty();
+  conn->parser().set_authenticated(c->authenticated);
+  ++stats_.connections_received;
+  if (clients_.size() > static_cast<size_t>(cf.maxclients)) {
+    ++stats_.rejected_connections;
+    c->rb().SendError(errors::kMaxClients);
+    return false;
+  }
+  if (cf.protected_mode && cf.requirepass.empty() && !conn->is_unix() &&
+      !IsLoopback(conn->peer_ip())) {
+    c->rb().SendError(errors::kDenied);
+    return false;
+  }
+  return true;
+}
+
+bool Server::OnRequest(net::Connection* conn, std::vector<std::string_view>& args) {
+  auto* c = static_cast<Client*>(conn->user);
+  ProcessCommand(c, args);
+  return !conn->closing();
+}
+
+void Server::AfterInput(net::Connection* conn) {
+  auto* c = static_cast<Client*>(conn->user);
+  if (c) CheckOutputLimits(c);
+}
+
+void Server::OnClose(net::Connection* conn) {
+  auto* c = static_cast<Client*>(conn->user);
+  if (c == nullptr) return;
+  UnwatchAll(c);
+  UnsubscribeAll(c, false);
+  clients_.erase(c->id());
+  conn->user = nullptr;
+  delete c;
+}
+
+void Server::CloseClient(Client* c, bool after_reply) {
+  if (c->conn() == nullptr) return;
+  if (after_reply) {
+    c->conn()->CloseAfterReply();
+  } else {
+    c->conn()->Close();
+  }
+}
+
+bool Server::CheckOutputLimits(Client* c) {
+  net::Connection* conn = c->conn();
+  if (conn == nullptr) return true;
+  if (conn->closing()) return false;
+  const ServerConfig& cf = cfg();
+  ClientClass cls = c->subscription_count() > 0 ? ClientClass::kPubsub : ClientClass::kNormal;
+  const ClientBufferLimit& lim = cf.client_output_buffer_limit[static_cast<int>(cls)];
+  size_t used = conn->out().size();
+  bool over = false;
+  if (lim.hard_limit_bytes && used >= lim.hard_limit_bytes) over = true;
+  if (lim.soft_limit_bytes && used >= lim.soft_limit_bytes) {
+    int64_t now = CachedMs();
+    if (c->soft_limit_since_ms == 0) {
+      c->soft_limit_since_ms = now;
+    } else if (now - c->soft_limit_since_ms >= lim.soft_limit_seconds * 1000) {
+      over = true;
+    }
+  } else {
+    c->soft_limit_since_ms = 0;
+  }
+  if (!over) return true;
+  spdlog::warn("Client id={} addr={} scheduled to be closed ASAP for overcoming of output "
+               "buffer limits.", c->id(), conn->peer());
+  ++stats_.evicted_clients;
+  conn->Close();
+  return false;
+}
+
+void Server::CloseIdleClients(int64_t now_ms) {
+  int timeout = cfg().timeout;
+  if (timeout <= 0) return;
+  for (auto& [id, c] : clients_) {
+    // Subscribers wait for messages by design; Redis spares them too.
+    if (c->subscription_count() > 0) continue;
+    if (c->conn() && now_ms - c->last_interaction_ms > static_cast<int64_t>(timeout) * 1000) {
+      c->conn()->Close();
+    }
+  }
+}
+
+// ---- cron ---------------------------------------------------------------------------------
+
+void Server::Cron() {
+  RefreshCachedTime();
+  int64_t now = CachedMs();
+  int hz = std::max(1, cfg().hz);
+  // Active expiry gets up to a quarter of each cron period, like Redis's slow cycle.
+  int64_t budget_us = 250000 / hz;
+  int64_t deadline = MonoUs() + budget_us;
+  for (auto& d : dbs_) {
+    d->ActiveExpire(deadline, now);
+    if (MonoUs() > deadline) break;
+  }
+  for (auto& d : dbs_) {
+    d->ShrinkIfNeeded();
+    d->RehashFor(1000 / static_cast<int64_t>(dbs_.size()) + 1);
+  }
+  CloseIdleClients(now);
+  for (auto& [id, c] : clients_) CheckOutputLimits(c);
+  // instantaneous_ops_per_sec, sampled as Redis does.
+  int64_t dt = now - stats_.ops_sample_time_ms;
+  if (dt >= 100) {
+    uint64_t ops = stats_.commands_processed - stats_.ops_sample_count;
+    stats_.ops_samples[stats_.ops_sample_idx++ % stats_.ops_samples.size()] =
+        stats_.ops_sample_time_ms ? ops * 1000 / dt : 0;
+    stats_.ops_sample_time_ms = now;
+    stats_.ops_sample_count = stats_.commands_processed;
+  }
+  ++cron_loops_;
+}
+
+void Server::SleepMs(int64_t ms) {
+  if (ms > 0) usleep(static_cast<useconds_t>(ms * 1000));
+}
+
+size_t Server::UsedMemory() const {
+  if (mallctl) {
+    uint64_t epoch = 1;
+    size_t sz = sizeof(epoch);
+    mallctl("epoch", &epoch, &sz, &epoch, sz);
+    size_t allocated = 0;
+    sz = sizeof(allocated);
+    if (mallctl("stats.allocated", &allocated, &sz, nullptr, 0) == 0) return allocated;
+  }
+  struct mallinfo2 mi = mallinfo2();
+  return mi.uordblks + mi.hblkhd;
+}
+
+void Server::ResetStats() {
+  ServerStats fresh;
+  stats_ = fresh;
+  Db::hits = Db::misses = Db::expired_keys = 0;
+  commands_.ResetStats();
+}
+
+// ---- keyspace hooks ------------------------------------------------------------------------
+
+void Server::KeyModified(Db& db, std::string_view key) {
+  auto& watched = watched_keys_[db.index()];
+  if (watched.empty()) return;
+  auto it = watched.find(std::string(key));
+  if (it == watched.end()) return;
+  for (Client* c : it->second) c->watch_broken = true;
+}
+
+void Server::DbFlushed(Db& db) {
+  for (auto& [key, clients] : watched_keys_[db.index()]) {
+    for (Client* c : clients) c->watch_broken = true;
+  }
+}
+
+void Server::KeyExpired(Db& db, std::string_view key) {
+  Notify(kNotifyExpired, "expired", key, db.index());
+  std::vector<std::string_view> del = {"DEL", key};
+  Propagate(db.index(), del);
+}
+
+void Server::Watch(Client* c, std::string_view key) {
+  for (auto& [dbi, k] : c->watched) {
+    if (dbi == c->db_index && k == key) return;
+  }
+  c->watched.emplace_back(c->db_index, std::string(key));
+  watched_keys_[c->db_index][std::string(key)].push_back(c);
+}
+
+void Server::UnwatchAll(Client* c) {
+  for (auto& [dbi, key] : c->watched) {
+    auto& map = watched_keys_[dbi];
+    auto it = map.find(key);
+    if (it == map.end()) continue;
+    std::erase(it->second, c);
+    if (it->second.empty()) map.erase(it);
+  }
+  c->watched.clear();
+  c->watch_broken = false;
+}
+
+void Server::UnsubscribeAll(Client* c, bool notify) {
+  for (const std::string& ch : c->channels) pubsub_.Unsubscribe(c, ch);
+  for (const std::string& p : c->patterns) pubsub_.PUnsubscribe(c, p);
+  c->channels.clear();
+  c->patterns.clear();
+}
+
+void Server::Notify(int type, std::string_view event, std::string_view key, int db) {
+  int flags = cfg().notify_keyspace_events;
+  if (!(flags & type)) return;
+  std::string dbs = std::to_string(db);
+  if (flags & kNotifyKeyspace) {
+    std::string channel = "__keyspace@" + dbs + "__:";
+    channel.append(key);
+    pubsub_.Publish(channel, event);
+  }
+  if (flags & kNotifyKeyevent) {
+    std::string channel = "__keyevent@" + dbs + "__:";
+    channel.append(event);
+    pubsub_.Publish(channel, key);
+  }
+}
+
+void Server::Propagate(int db, const std::vector<std::string_view>& argv) {
+  for (auto& sink : sinks_) sink(db, argv);
+}
+
+}  // namespace sable

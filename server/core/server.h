@@ -1,0 +1,151 @@
+// The data node: owns the loop, the listeners, the databases, the command table, clients,
+// pub/sub, WATCH bookkeeping and statistics, and runs every command on the main loop in order.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "server/config/config.h"
+#include "server/core/client.h"
+#include "server/core/command.h"
+#include "server/core/lazy_free.h"
+#include "server/net/event_loop.h"
+#include "server/net/net_server.h"
+#include "server/pubsub/pubsub.h"
+#include "server/store/db.h"
+
+namespace sable {
+
+struct ServerStats {
+  uint64_t connections_received = 0;  // total_connections_received
+  uint64_t commands_processed = 0;    // total_commands_processed
+  uint64_t rejected_connections = 0;  // maxclients refusals
+  uint64_t net_input_bytes = 0;       // total_net_input_bytes
+  uint64_t net_output_bytes = 0;      // total_net_output_bytes
+  uint64_t error_replies = 0;         // total_error_replies
+  uint64_t evicted_clients = 0;       // closed for output buffer limits
+  uint64_t expired_stale_perc = 0;
+  uint64_t pubsub_messages = 0;
+  std::map<std::string, uint64_t> error_counts;  // errorstats, by error prefix
+  // instantaneous_ops_per_sec: samples of the command counter taken by cron.
+  uint64_t ops_sample_count = 0;
+  int64_t ops_sample_time_ms = 0;
+  std::vector<uint64_t> ops_samples = std::vector<uint64_t>(16, 0);
+  size_t ops_sample_idx = 0;
+};
+
+// A consumer of the propagated command stream (AOF, replication backlog and replicas).
+using PropagationSink = std::function<void(int db, const std::vector<std::string_view>& argv)>;
+
+class Server : public net::ConnectionHandler, public KeyspaceHooks {
+ public:
+  explicit Server(Config* config);
+  ~Server() override;
+
+  // Binds listeners and starts timers. Returns an error text, or "" on success.
+  std::string Start();
+  // Runs the loop until SHUTDOWN or a signal.
+  void Run();
+  // Stops the loop at the next iteration (SHUTDOWN, SIGTERM).
+  void RequestShutdown();
+
+  Config& config() { return *config_; }
+  const ServerConfig& cfg() const { return config_->values(); }
+  CommandRegistry& commands() { return commands_; }
+  Db& db(int i) { return *dbs_[i]; }
+  int db_count() const { return static_cast<int>(dbs_.size()); }
+  PubSub& pubsub() { return pubsub_; }
+  ServerStats& stats() { return stats_; }
+  net::EventLoop& loop() { return loop_; }
+  const std::map<uint64_t, Client*>& clients() const { return clients_; }
+  Client* FindClient(uint64_t id);
+  const std::string& run_id() const { return run_id_; }
+  int64_t start_time_ms() const { return start_ms_; }
+  uint64_t dirty() const { return dirty_; }
+  int64_t last_save_time() const { return last_save_s_; }
+  int tcp_port() const { return cfg().port; }
+
+  // A client with no socket, for in-process tests and internal callers; replies go to `out`.
+  Client* AddLocalClient(OutputBuffer* out);
+  void RemoveLocalClient(Client* c);
+
+  // Runs one command for a client with all checks (auth, arity, MULTI queueing...).
+  void ProcessCommand(Client* c, std::vector<std::string_view>& args);
+  // Runs a resolved command now (EXEC uses this for queued commands).
+  void Call(Client* c, const CommandSpec* cmd, std::vector<std::string_view>& args);
+  // Looks up a command or subcommand from argv; nullptr when unknown.
+  const CommandSpec* Lookup(const std::vector<std::string_view>& args) const;
+
+  // Keyspace notifications (notify-keyspace-events).
+  void Notify(int type, std::string_view event, std::string_view key, int db);
+  // Appends to the propagated stream (AOF/replicas).
+  void Propagate(int db, const std::vector<std::string_view>& argv);
+  void AddPropagationSink(PropagationSink sink) { sinks_.push_back(std::move(sink)); }
+  void AddDirty(long long n) { dirty_ += n; }
+
+  // WATCH bookkeeping.
+  void Watch(Client* c, std::string_view key);
+  void UnwatchAll(Client* c);
+
+  // Unsubscribes a client from everything (RESET, disconnect).
+  void UnsubscribeAll(Client* c, bool notify);
+
+  // Closes a client once its reply is written (QUIT) or at once (CLIENT KILL).
+  void CloseClient(Client* c, bool after_reply);
+  // Applies client-output-buffer-limit to a client; returns false when it was closed.
+  bool CheckOutputLimits(Client* c);
+  // Resets CONFIG RESETSTAT counters.
+  void ResetStats();
+
+  // Memory as INFO reports it.
+  size_t UsedMemory() const;
+  // Registered by the DEBUG/SHUTDOWN family: pause the loop for ms (DEBUG SLEEP).
+  void SleepMs(int64_t ms);
+
+  // net::ConnectionHandler
+  bool OnOpen(net::Connection* conn) override;
+  bool OnRequest(net::Connection* conn, std::vector<std::string_view>& args) override;
+  void AfterInput(net::Connection* conn) override;
+  void OnClose(net::Connection* conn) override;
+
+  // KeyspaceHooks
+  void KeyModified(Db& db, std::string_view key) override;
+  void KeyExpired(Db& db, std::string_view key) override;
+  void DbFlushed(Db& db) override;
+
+ private:
+  void Cron();
+  void ApplyRuntimeConfig();
+  void RegisterConfigHooks();
+  void CloseIdleClients(int64_t now_ms);
+  void RejectCommand(Client* c, std::string_view error);
+  void CountError(std::string_view error);
+
+  Config* config_;
+  net::EventLoop loop_;
+  net::NetServer net_;
+  CommandRegistry commands_;
+  std::vector<std::unique_ptr<Db>> dbs_;
+  PubSub pubsub_;
+  LazyFreeThread lazy_free_;
+  std::map<uint64_t, Client*> clients_;
+  // WATCH: per db, key -> clients watching it.
+  std::vector<std::unordered_map<std::string, std::vector<Client*>>> watched_keys_;
+  std::vector<PropagationSink> sinks_;
+  ServerStats stats_;
+  std::string run_id_;
+  int64_t start_ms_;
+  int64_t last_save_s_;
+  uint64_t dirty_ = 0;
+  uint64_t cron_timer_ = 0;
+  int cron_loops_ = 0;
+  OutputBuffer discard_;  // where replies go under CLIENT REPLY OFF/SKIP
+};
+
+}  // namespace sable

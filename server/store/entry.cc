@@ -1,0 +1,173 @@
+#include "server/store/entry.h"
+
+#include <cstdlib>
+#include <new>
+
+#include "server/util/clock.h"
+#include "server/util/numbers.h"
+
+namespace sable {
+
+Entry* Entry::Allocate(std::string_view key, size_t payload) {
+  void* mem = std::malloc(kHeaderSize + key.size() + payload);
+  if (mem == nullptr) throw std::bad_alloc();
+  auto* e = reinterpret_cast<Entry*>(mem);
+  e->next_ = nullptr;
+  e->key_len_ = static_cast<uint32_t>(key.size());
+  e->lru_ = LruClock();
+  e->flags_ = 0;
+  if (!key.empty()) std::memcpy(e->data(), key.data(), key.size());
+  return e;
+}
+
+Entry* Entry::NewString(std::string_view key, std::string_view value) {
+  if (value.size() > kEmbstrMaxLen) return NewRaw(key, std::string(value));
+  Entry* e = Allocate(key, sizeof(uint32_t) + value.size());
+  e->type_ = ObjType::kString;
+  e->enc_ = Encoding::kEmbstr;
+  auto len = static_cast<uint32_t>(value.size());
+  std::memcpy(e->payload(), &len, sizeof(len));
+  if (len) std::memcpy(e->payload() + sizeof(len), value.data(), len);
+  return e;
+}
+
+Entry* Entry::NewInt(std::string_view key, int64_t value) {
+  Entry* e = Allocate(key, sizeof(int64_t));
+  e->type_ = ObjType::kString;
+  e->enc_ = Encoding::kInt;
+  std::memcpy(e->payload(), &value, sizeof(value));
+  return e;
+}
+
+Entry* Entry::NewRaw(std::string_view key, std::string value) {
+  Entry* e = Allocate(key, sizeof(void*));
+  e->type_ = ObjType::kString;
+  e->enc_ = Encoding::kRaw;
+  auto* s = new std::string(std::move(value));
+  std::memcpy(e->payload(), &s, sizeof(s));
+  return e;
+}
+
+Entry* Entry::NewObject(std::string_view key, ObjType type, Object* obj) {
+  Entry* e = Allocate(key, sizeof(void*));
+  e->type_ = type;
+  e->enc_ = Encoding::kObject;
+  std::memcpy(e->payload(), &obj, sizeof(obj));
+  return e;
+}
+
+Entry* Entry::Clone(const Entry* e, std::string_view key) {
+  switch (e->enc_) {
+    case Encoding::kInt:
+      return NewInt(key, e->IntValue());
+    case Encoding::kEmbstr: {
+      char buf[24];
+      return NewString(key, e->StringValue(buf));
+    }
+    case Encoding::kRaw:
+      return NewRaw(key, *e->RawString());
+    case Encoding::kObject:
+      break;
+  }
+  // Collections get a Clone() when their types land; until then only strings exist.
+  std::abort();
+}
+
+Entry* Entry::Rekey(Entry* e, std::string_view key) {
+  size_t payload_size;
+  switch (e->enc_) {
+    case Encoding::kInt:
+      payload_size = sizeof(int64_t);
+      break;
+    case Encoding::kEmbstr: {
+      uint32_t len;
+      std::memcpy(&len, e->payload(), sizeof(len));
+      payload_size = sizeof(len) + len;
+      break;
+    }
+    default:
+      payload_size = sizeof(void*);
+  }
+  Entry* fresh = Allocate(key, payload_size);
+  fresh->type_ = e->type_;
+  fresh->enc_ = e->enc_;
+  fresh->lru_ = e->lru_;
+  std::memcpy(fresh->payload(), e->payload(), payload_size);
+  return fresh;
+}
+
+void Entry::FreeShell(Entry* e) { std::free(e); }
+
+void Entry::Free(Entry* e) {
+  if (e->enc_ == Encoding::kRaw) {
+    delete e->RawString();
+  } else if (e->enc_ == Encoding::kObject) {
+    delete e->object();
+  }
+  std::free(e);
+}
+
+std::string_view Entry::StringValue(char* buf) const {
+  switch (enc_) {
+    case Encoding::kInt:
+      return {buf, FormatInt64(IntValue(), buf)};
+    case Encoding::kEmbstr: {
+      uint32_t len;
+      std::memcpy(&len, payload(), sizeof(len));
+      return {payload() + sizeof(len), len};
+    }
+    case Encoding::kRaw:
+      return *RawString();
+    default:
+      return {};
+  }
+}
+
+int64_t Entry::IntValue() const {
+  int64_t v;
+  std::memcpy(&v, payload(), sizeof(v));
+  return v;
+}
+
+std::string* Entry::RawString() const { return static_cast<std::string*>(HeapPointer()); }
+
+Object* Entry::object() const { return static_cast<Object*>(HeapPointer()); }
+
+size_t Entry::StringLength() const {
+  char buf[24];
+  return StringValue(buf).size();
+}
+
+size_t Entry::Footprint() const {
+  size_t base = kHeaderSize + key_len_;
+  switch (enc_) {
+    case Encoding::kInt:
+      return base + 8;
+    case Encoding::kEmbstr:
+      return base + 4 + StringLength();
+    case Encoding::kRaw:
+      return base + 8 + sizeof(std::string) + RawString()->capacity();
+    case Encoding::kObject:
+      return base + 8 + object()->Footprint();
+  }
+  return base;
+}
+
+bool Entry::HeavyToFree() const {
+  // Freeing a big string is one free(); collections with many nodes are what stalls a loop.
+  return enc_ == Encoding::kObject && object()->Footprint() > 64 * 1024;
+}
+
+void* Entry::ReleaseHeapValue() {
+  void* p = HeapPointer();
+  enc_ = Encoding::kInt;  // the shell no longer owns anything
+  return p;
+}
+
+Entry* MakeStringEntry(std::string_view key, std::string_view value) {
+  int64_t v;
+  if (value.size() <= 20 && ParseInt64(value, &v)) return Entry::NewInt(key, v);
+  return Entry::NewString(key, value);
+}
+
+}  // namespace sable

@@ -1,0 +1,117 @@
+// One key and its value in a single allocation. Strings live inline (as integers or bytes);
+// collections and long strings hang off a pointer. The layout is packed by hand: a header of
+// 19 bytes, the key bytes, then the payload, so a small key/value pair costs one ~40-byte block.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace sable {
+
+enum class ObjType : uint8_t { kString = 0, kList = 1, kSet = 2, kZSet = 3, kHash = 4, kStream = 6 };
+
+// Encodings, named as OBJECT ENCODING reports them.
+enum class Encoding : uint8_t {
+  kInt,        // int64 stored inline
+  kEmbstr,     // short string stored inline
+  kRaw,        // std::string on the heap (long or mutated strings)
+  kObject,     // a collection object on the heap (later types)
+};
+
+// Base of heap-held collection values, so the keyspace can free any of them.
+class Object {
+ public:
+  virtual ~Object() = default;
+  virtual const char* EncodingName() const = 0;
+  // Approximate heap bytes, for lazy-free decisions and memory accounting.
+  virtual size_t Footprint() const = 0;
+};
+
+// Strings up to this length are embedded (Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT).
+constexpr size_t kEmbstrMaxLen = 44;
+
+class Entry {
+ public:
+  static constexpr size_t kHeaderSize = 19;
+  enum Flags : uint8_t { kHasExpire = 1 };
+
+  // Creation helpers; every entry is freed with Free().
+  static Entry* NewString(std::string_view key, std::string_view value);
+  static Entry* NewInt(std::string_view key, int64_t value);
+  static Entry* NewRaw(std::string_view key, std::string value);
+  static Entry* NewObject(std::string_view key, ObjType type, Object* obj);
+  // A copy with another key (RENAME, COPY, MOVE keep values but not always keys).
+  static Entry* Clone(const Entry* e, std::string_view key);
+  // Same key and value, new entry; the value is moved, the old entry must then be freed with
+  // FreeShell().
+  static Entry* Rekey(Entry* e, std::string_view key);
+  static void Free(Entry* e);
+  // Frees only the entry block, not a heap value it pointed to (after Rekey moved it).
+  static void FreeShell(Entry* e);
+
+  std::string_view key() const { return {data(), key_len_}; }
+  ObjType type() const { return type_; }
+  Encoding encoding() const { return enc_; }
+  bool has_expire() const { return flags_ & kHasExpire; }
+  void set_has_expire(bool on) {
+    flags_ = on ? (flags_ | kHasExpire) : (flags_ & ~kHasExpire);
+  }
+  uint32_t lru() const { return lru_; }
+  void set_lru(uint32_t v) { lru_ = v; }
+
+  // String access. For kInt, the digits are formatted into buf (at least 24 bytes).
+  std::string_view StringValue(char* buf) const;
+  bool IsInt() const { return enc_ == Encoding::kInt; }
+  int64_t IntValue() const;
+  // Only for kRaw: the heap string, mutable in place (APPEND, SETRANGE).
+  std::string* RawString() const;
+  size_t StringLength() const;
+  // Only for kObject.
+  Object* object() const;
+  template <typename T>
+  T* As() const {
+    return static_cast<T*>(object());
+  }
+  // Bytes used by the entry itself plus its heap value (approximate).
+  size_t Footprint() const;
+  // True when freeing the value is slow enough to hand to the lazy-free thread.
+  bool HeavyToFree() const;
+  // Detaches the heap value (kRaw or kObject) so someone else frees it; the entry keeps a dangling
+  // type and must be freed with FreeShell().
+  void* ReleaseHeapValue();
+
+ private:
+  friend struct EntryTraits;
+
+  Entry() = default;
+  static Entry* Allocate(std::string_view key, size_t payload);
+  char* data() { return reinterpret_cast<char*>(this) + kHeaderSize; }
+  const char* data() const { return reinterpret_cast<const char*>(this) + kHeaderSize; }
+  char* payload() { return data() + key_len_; }
+  const char* payload() const { return data() + key_len_; }
+  void* HeapPointer() const {
+    void* p;
+    std::memcpy(&p, payload(), sizeof(p));
+    return p;
+  }
+
+  Entry* next_;
+  uint32_t key_len_;
+  uint32_t lru_;
+  ObjType type_;
+  Encoding enc_;
+  uint8_t flags_;
+};
+
+struct EntryTraits {
+  static Entry*& Next(Entry* e) { return e->next_; }
+  static std::string_view Key(const Entry* e) { return e->key(); }
+};
+
+// Picks Redis's encoding for a string value: int when it is a canonical int64 of at most 20
+// chars, embstr up to 44 bytes, raw beyond.
+Entry* MakeStringEntry(std::string_view key, std::string_view value);
+
+}  // namespace sable
