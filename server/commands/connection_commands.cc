@@ -155,7 +155,7 @@ void CmdHello(CommandContext& ctx) {
   if (!c->authenticated) {
     ctx.rb.SendError(
         "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-        "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+        "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
         "select the RESP protocol version at the same time");
     return;
   }

@@ -1,8 +1,174 @@
-// Placeholder until this family lands.
+// DEBUG: the subset tests and tools use (SLEEP, SET-ACTIVE-EXPIRE, OBJECT, PROTOCOL, LOG), gated
+// by enable-debug-command exactly as Redis 7.0 gates it.
+#include <cctype>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
 #include "server/commands/register.h"
+#include "server/core/context.h"
+#include "server/core/server.h"
+#include "server/resp/errors.h"
+#include "server/util/clock.h"
 
 namespace sable {
+namespace {
 
-void RegisterDebugCommands(CommandRegistry& registry) {}
+bool Is(std::string_view a, std::string_view lower) {
+  if (a.size() != lower.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != lower[i]) return false;
+  }
+  return true;
+}
+
+// enable-debug-command: no refuses everyone, local only loopback/unix clients, yes everyone.
+bool DebugAllowed(CommandContext& ctx) {
+  ProtectedAction p = ctx.server.cfg().enable_debug_command;
+  if (p == ProtectedAction::kYes) return true;
+  if (p == ProtectedAction::kNo) return false;
+  net::Connection* conn = ctx.client->conn();
+  if (conn == nullptr || conn->is_unix()) return true;
+  std::string_view ip = conn->peer_ip();
+  return ip.substr(0, 4) == "127." || ip == "::1";
+}
+
+void DebugHelp(CommandContext& ctx) {
+  static const char* const kLines[] = {
+      "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "LOG <message>",
+      "    Write <message> to the server log.",
+      "OBJECT <key>",
+      "    Show low level info about the `key` and associated value.",
+      "PROTOCOL <type>",
+      "    Reply with a test value of the specified type. <type> can be: string,",
+      "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+      "    true, false.",
+      "SET-ACTIVE-EXPIRE <0|1>",
+      "    Setting it to 0 disables expiring keys in background when they are not",
+      "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+      "    default.",
+      "SLEEP <seconds>",
+      "    Stop the server for <seconds>. Decimals allowed.",
+      "HELP",
+      "    Print this help.",
+  };
+  ctx.rb.StartArray(std::size(kLines));
+  for (const char* line : kLines) ctx.rb.SendSimple(line);
+}
+
+void DebugObject(CommandContext& ctx) {
+  Entry* e = ctx.db().Find(ctx.arg(2), false);
+  if (e == nullptr) {
+    ctx.rb.SendError("ERR no such key");
+    return;
+  }
+  size_t serialized = e->IsInt() ? 8 : e->StringLength();
+  if (e->type() != ObjType::kString) serialized = e->Footprint();
+  char buf[256];
+  std::snprintf(buf, sizeof(buf),
+                "Value at:%p refcount:1 encoding:%.*s serializedlength:%zu lru:%u "
+                "lru_seconds_idle:%" PRIu64,
+                static_cast<const void*>(e), static_cast<int>(e->EncodingName().size()),
+                e->EncodingName().data(), serialized, e->lru(),
+                static_cast<uint64_t>(LruIdleSeconds(e->lru())));
+  ctx.rb.SendSimple(buf);
+}
+
+void DebugProtocol(CommandContext& ctx) {
+  std::string_view t = ctx.arg(2);
+  ReplyBuilder& rb = ctx.rb;
+  if (Is(t, "string")) {
+    rb.SendBulk("Hello World");
+  } else if (Is(t, "integer")) {
+    rb.SendLong(12345);
+  } else if (Is(t, "double")) {
+    rb.SendDouble(3.141);
+  } else if (Is(t, "bignum")) {
+    rb.SendBigNumber("1234567999999999999999999999999999999");
+  } else if (Is(t, "null")) {
+    rb.SendNull();
+  } else if (Is(t, "array")) {
+    rb.StartArray(3);
+    for (int i = 0; i < 3; ++i) rb.SendLong(i);
+  } else if (Is(t, "set")) {
+    rb.StartSet(3);
+    for (int i = 0; i < 3; ++i) rb.SendLong(i);
+  } else if (Is(t, "map")) {
+    rb.StartMap(3);
+    for (int i = 0; i < 3; ++i) {
+      rb.SendLong(i);
+      rb.SendBool(i == 1);
+    }
+  } else if (Is(t, "attrib")) {
+    if (rb.resp3()) rb.SendRaw("|1\r\n$14\r\nkey-popularity\r\n*2\r\n$7\r\nkey:123\r\n:90\r\n");
+    rb.SendBulk("Some real reply following the attribute");
+  } else if (Is(t, "push")) {
+    if (!rb.resp3()) {
+      rb.SendError("ERR RESP2 is not supported by this command");
+      return;
+    }
+    rb.StartPush(2);
+    rb.SendBulk("server-cpu-usage");
+    rb.SendLong(42);
+    rb.SendBulk("Some real reply following the push reply");
+  } else if (Is(t, "true")) {
+    rb.SendBool(true);
+  } else if (Is(t, "false")) {
+    rb.SendBool(false);
+  } else if (Is(t, "verbatim")) {
+    rb.SendVerbatim("txt", "This is a verbatim\nstring");
+  } else {
+    rb.SendError("ERR Wrong protocol type name. Please use one of the following: "
+                 "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|"
+                 "true|false");
+  }
+}
+
+void CmdDebug(CommandContext& ctx) {
+  if (!DebugAllowed(ctx)) {
+    ctx.rb.SendError(
+        "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", "
+        "you can run it from a local connection, otherwise you need to set this option in the "
+        "configuration file, and then restart the server.");
+    return;
+  }
+  std::string_view sub = ctx.arg(1);
+  size_t argc = ctx.argc();
+  if (Is(sub, "help") && argc == 2) {
+    DebugHelp(ctx);
+  } else if (Is(sub, "sleep") && argc == 3) {
+    std::string s(ctx.arg(2));
+    char* end = nullptr;
+    double secs = std::strtod(s.c_str(), &end);
+    if (secs > 0) ctx.server.SleepMs(static_cast<int64_t>(secs * 1000));
+    ctx.rb.SendOk();
+  } else if (Is(sub, "set-active-expire") && argc == 3) {
+    ctx.server.set_active_expire(std::atoi(std::string(ctx.arg(2)).c_str()) != 0);
+    ctx.rb.SendOk();
+  } else if (Is(sub, "object") && argc == 3) {
+    DebugObject(ctx);
+  } else if (Is(sub, "protocol") && argc == 3) {
+    DebugProtocol(ctx);
+  } else if (Is(sub, "log") && argc == 3) {
+    spdlog::warn("DEBUG LOG: {}", ctx.arg(2));
+    ctx.rb.SendOk();
+  } else {
+    ctx.rb.SendError("ERR unknown subcommand '" + std::string(sub) + "'. Try DEBUG HELP.");
+  }
+}
+
+}  // namespace
+
+void RegisterDebugCommands(CommandRegistry& r) {
+  CommandSpec& s = r.Add(MakeCommand("debug", -2,
+                                     kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale,
+                                     kAclAdmin | kAclSlow | kAclDangerous, 0, 0, 0, CmdDebug,
+                                     "server", "A container for debugging commands"));
+  s.since = "1.0.0";
+}
 
 }  // namespace sable

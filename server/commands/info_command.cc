@@ -1,8 +1,420 @@
-// Placeholder until this family lands.
+// INFO [section ...]: Redis 7.0's sections and field names, which monitoring tools, redis-cli
+// and client libraries parse.
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cinttypes>
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
+
 #include "server/commands/register.h"
+#include "server/config/config.h"
+#include "server/core/context.h"
+#include "server/core/server.h"
+#include "server/util/clock.h"
 
 namespace sable {
+namespace {
 
-void RegisterInfoCommand(CommandRegistry& registry) {}
+constexpr char kCompatVersion[] = "7.0.15";
+
+// Appends "name:value\r\n".
+class InfoWriter {
+ public:
+  explicit InfoWriter(std::string* out) : out_(out) {}
+  void Section(const char* title) {
+    if (!out_->empty()) *out_ += "\r\n";
+    *out_ += "# ";
+    *out_ += title;
+    *out_ += "\r\n";
+  }
+  void Field(std::string_view name, std::string_view value) {
+    *out_ += name;
+    *out_ += ':';
+    *out_ += value;
+    *out_ += "\r\n";
+  }
+  void Field(std::string_view name, int64_t value) { Field(name, std::to_string(value)); }
+  void FieldU(std::string_view name, uint64_t value) { Field(name, std::to_string(value)); }
+  void FieldF(std::string_view name, const char* fmt, double value) {
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), fmt, value);
+    Field(name, buf);
+  }
+
+ private:
+  std::string* out_;
+};
+
+// Redis's bytesToHuman: "1.50K", "10.00M"...
+std::string BytesToHuman(uint64_t n) {
+  char buf[64];
+  double d = static_cast<double>(n);
+  if (n < 1024) {
+    std::snprintf(buf, sizeof(buf), "%" PRIu64 "B", n);
+  } else if (n < 1024ull * 1024) {
+    std::snprintf(buf, sizeof(buf), "%.2fK", d / 1024);
+  } else if (n < 1024ull * 1024 * 1024) {
+    std::snprintf(buf, sizeof(buf), "%.2fM", d / (1024 * 1024));
+  } else if (n < 1024ull * 1024 * 1024 * 1024) {
+    std::snprintf(buf, sizeof(buf), "%.2fG", d / (1024.0 * 1024 * 1024));
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.2fT", d / (1024.0 * 1024 * 1024 * 1024));
+  }
+  return buf;
+}
+
+uint64_t RssBytes() {
+  std::ifstream in("/proc/self/statm");
+  uint64_t size = 0, resident = 0;
+  if (!(in >> size >> resident)) return 0;
+  return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+uint64_t TotalSystemMemory() {
+  return static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
+         static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+std::string TimevalString(const timeval& tv) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%ld.%06ld", static_cast<long>(tv.tv_sec),
+                static_cast<long>(tv.tv_usec));
+  return buf;
+}
+
+// The replication id until replication keeps its own (issue 4): random per process.
+const std::string& ReplId() {
+  static const std::string id = [] {
+    static const char kHex[] = "0123456789abcdef";
+    std::string s(40, '0');
+    uint64_t seed = static_cast<uint64_t>(MonoUs()) ^ (static_cast<uint64_t>(getpid()) << 32);
+    for (auto& ch : s) {
+      seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+      ch = kHex[(seed >> 59) & 15];
+    }
+    return s;
+  }();
+  return id;
+}
+
+void ServerSection(CommandContext& ctx, InfoWriter& w) {
+  Server& s = ctx.server;
+  const ServerConfig& cfg = s.cfg();
+  w.Section("Server");
+  w.Field("redis_version", kCompatVersion);
+  w.Field("redis_git_sha1", "00000000");
+  w.Field("redis_git_dirty", "0");
+  w.Field("redis_build_id", "5ab1e5ab1e5ab1e5");
+  w.Field("redis_mode", cfg.cluster_enabled ? "cluster" : "standalone");
+  struct utsname name;
+  std::string os = "Linux";
+  if (uname(&name) == 0) {
+    os = std::string(name.sysname) + " " + name.release + " " + name.machine;
+  }
+  w.Field("os", os);
+  w.Field("arch_bits", static_cast<int64_t>(sizeof(void*) * 8));
+  w.Field("monotonic_clock", "POSIX clock_gettime");
+  w.Field("multiplexing_api", "epoll");
+  w.Field("atomicvar_api", "c11-builtin");
+  w.Field("gcc_version", std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+                             std::to_string(__GNUC_PATCHLEVEL__));
+  w.Field("process_id", static_cast<int64_t>(getpid()));
+  w.Field("process_supervised", "no");
+  w.Field("run_id", s.run_id());
+  w.Field("tcp_port", static_cast<int64_t>(cfg.port));
+  w.Field("server_time_usec", WallUs());
+  int64_t uptime = (WallMs() - s.start_time_ms()) / 1000;
+  w.Field("uptime_in_seconds", uptime);
+  w.Field("uptime_in_days", uptime / 86400);
+  w.Field("hz", static_cast<int64_t>(cfg.hz));
+  w.Field("configured_hz", static_cast<int64_t>(cfg.hz));
+  w.FieldU("lru_clock", LruClock());
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  w.Field("executable", n > 0 ? std::string(exe, static_cast<size_t>(n)) : "");
+  w.Field("config_file", s.config().config_file());
+  w.Field("io_threads_active", "0");
+  w.Field("sable_version", "0.1.0");
+}
+
+void ClientsSection(CommandContext& ctx, InfoWriter& w) {
+  Server& s = ctx.server;
+  size_t connected = 0, pubsub = 0;
+  for (const auto& [id, c] : s.clients()) {
+    if (c->conn() == nullptr) continue;
+    ++connected;
+    if (c->subscription_count() > 0) ++pubsub;
+  }
+  w.Section("Clients");
+  w.FieldU("connected_clients", connected);
+  w.Field("cluster_connections", "0");
+  w.FieldU("maxclients", s.cfg().maxclients);
+  w.Field("client_recent_max_input_buffer", "0");
+  w.Field("client_recent_max_output_buffer", "0");
+  w.Field("blocked_clients", "0");
+  w.Field("tracking_clients", "0");
+  w.FieldU("pubsub_clients", pubsub);
+  w.Field("clients_in_timeout_table", "0");
+}
+
+void MemorySection(CommandContext& ctx, InfoWriter& w) {
+  static uint64_t peak = 0;
+  const ServerConfig& cfg = ctx.server.cfg();
+  uint64_t used = ctx.server.UsedMemory();
+  uint64_t rss = RssBytes();
+  peak = std::max(peak, used);
+  w.Section("Memory");
+  w.FieldU("used_memory", used);
+  w.Field("used_memory_human", BytesToHuman(used));
+  w.FieldU("used_memory_rss", rss);
+  w.Field("used_memory_rss_human", BytesToHuman(rss));
+  w.FieldU("used_memory_peak", peak);
+  w.Field("used_memory_peak_human", BytesToHuman(peak));
+  w.FieldF("used_memory_peak_perc", "%.2f%%", peak ? 100.0 * used / peak : 100.0);
+  uint64_t total = TotalSystemMemory();
+  w.FieldU("total_system_memory", total);
+  w.Field("total_system_memory_human", BytesToHuman(total));
+  w.Field("used_memory_lua", "31744");
+  w.Field("used_memory_vm_eval", "31744");
+  w.Field("used_memory_lua_human", "31.00K");
+  w.Field("used_memory_scripts_eval", "0");
+  w.Field("number_of_cached_scripts", "0");
+  w.FieldU("maxmemory", cfg.maxmemory);
+  w.Field("maxmemory_human", BytesToHuman(cfg.maxmemory));
+  w.Field("maxmemory_policy", ctx.server.config().Get({"maxmemory-policy"})[0].second);
+  w.FieldF("mem_fragmentation_ratio", "%.2f", used ? static_cast<double>(rss) / used : 0.0);
+  w.Field("mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
+#ifdef SABLE_ALLOCATOR_NAME
+  w.Field("mem_allocator", SABLE_ALLOCATOR_NAME);
+#else
+  w.Field("mem_allocator", "libc");
+#endif
+  w.Field("lazyfree_pending_objects", "0");
+  w.Field("lazyfreed_objects", "0");
+}
+
+void PersistenceSection(CommandContext& ctx, InfoWriter& w) {
+  Server& s = ctx.server;
+  w.Section("Persistence");
+  w.Field("loading", "0");
+  w.Field("async_loading", "0");
+  w.Field("current_cow_peak", "0");
+  w.Field("current_cow_size", "0");
+  w.Field("current_cow_size_age", "0");
+  w.Field("current_fork_perc", "0.00");
+  w.Field("current_save_keys_processed", "0");
+  w.Field("current_save_keys_total", "0");
+  w.FieldU("rdb_changes_since_last_save", s.dirty());
+  w.Field("rdb_bgsave_in_progress", "0");
+  w.Field("rdb_last_save_time", s.last_save_time());
+  w.Field("rdb_last_bgsave_status", "ok");
+  w.Field("rdb_last_bgsave_time_sec", "-1");
+  w.Field("rdb_current_bgsave_time_sec", "-1");
+  w.Field("rdb_saves", "0");
+  w.Field("rdb_last_cow_size", "0");
+  w.Field("rdb_last_load_keys_expired", "0");
+  w.Field("rdb_last_load_keys_loaded", "0");
+  w.Field("aof_enabled", "0");
+  w.Field("aof_rewrite_in_progress", "0");
+  w.Field("aof_rewrite_scheduled", "0");
+  w.Field("aof_last_rewrite_time_sec", "-1");
+  w.Field("aof_current_rewrite_time_sec", "-1");
+  w.Field("aof_last_bgrewrite_status", "ok");
+  w.Field("aof_rewrites", "0");
+  w.Field("aof_rewrites_consecutive_failures", "0");
+  w.Field("aof_last_write_status", "ok");
+  w.Field("aof_last_cow_size", "0");
+  w.Field("module_fork_in_progress", "0");
+  w.Field("module_fork_last_cow_size", "0");
+}
+
+void StatsSection(CommandContext& ctx, InfoWriter& w) {
+  Server& s = ctx.server;
+  const ServerStats& st = s.stats();
+  uint64_t ops = 0;
+  for (uint64_t v : st.ops_samples) ops += v;
+  ops /= st.ops_samples.size();
+  w.Section("Stats");
+  w.FieldU("total_connections_received", st.connections_received);
+  w.FieldU("total_commands_processed", st.commands_processed);
+  w.FieldU("instantaneous_ops_per_sec", ops);
+  w.FieldU("total_net_input_bytes", st.net_input_bytes);
+  w.FieldU("total_net_output_bytes", st.net_output_bytes);
+  w.Field("total_net_repl_input_bytes", "0");
+  w.Field("total_net_repl_output_bytes", "0");
+  w.Field("instantaneous_input_kbps", "0.00");
+  w.Field("instantaneous_output_kbps", "0.00");
+  w.Field("instantaneous_input_repl_kbps", "0.00");
+  w.Field("instantaneous_output_repl_kbps", "0.00");
+  w.FieldU("rejected_connections", st.rejected_connections);
+  w.Field("sync_full", "0");
+  w.Field("sync_partial_ok", "0");
+  w.Field("sync_partial_err", "0");
+  w.FieldU("expired_keys", Db::expired_keys);
+  w.FieldF("expired_stale_perc", "%.2f", static_cast<double>(st.expired_stale_perc));
+  w.Field("expired_time_cap_reached_count", "0");
+  w.Field("expire_cycle_cpu_milliseconds", "0");
+  w.Field("evicted_keys", "0");
+  w.FieldU("evicted_clients", st.evicted_clients);
+  w.Field("total_eviction_exceeded_time", "0");
+  w.Field("current_eviction_exceeded_time", "0");
+  w.FieldU("keyspace_hits", Db::hits);
+  w.FieldU("keyspace_misses", Db::misses);
+  w.FieldU("pubsub_channels", s.pubsub().NumChannels());
+  w.FieldU("pubsub_patterns", s.pubsub().NumPat());
+  w.Field("latest_fork_usec", "0");
+  w.Field("total_forks", "0");
+  w.Field("migrate_cached_sockets", "0");
+  w.Field("slave_expires_tracked_keys", "0");
+  w.Field("active_defrag_hits", "0");
+  w.Field("active_defrag_misses", "0");
+  w.Field("active_defrag_key_hits", "0");
+  w.Field("active_defrag_key_misses", "0");
+  w.Field("total_active_defrag_time", "0");
+  w.Field("current_active_defrag_time", "0");
+  w.Field("tracking_total_keys", "0");
+  w.Field("tracking_total_items", "0");
+  w.Field("tracking_total_prefixes", "0");
+  w.Field("unexpected_error_replies", "0");
+  w.FieldU("total_error_replies", st.error_replies);
+  w.Field("dump_payload_sanitizations", "0");
+  w.FieldU("total_reads_processed", st.commands_processed);
+  w.FieldU("total_writes_processed", st.commands_processed);
+  w.Field("io_threaded_reads_processed", "0");
+  w.Field("io_threaded_writes_processed", "0");
+}
+
+void ReplicationSection(CommandContext& ctx, InfoWriter& w) {
+  w.Section("Replication");
+  w.Field("role", "master");
+  w.Field("connected_slaves", "0");
+  w.Field("master_failover_state", "no-failover");
+  w.Field("master_replid", ReplId());
+  w.Field("master_replid2", std::string(40, '0'));
+  w.Field("master_repl_offset", "0");
+  w.Field("second_repl_offset", "-1");
+  w.Field("repl_backlog_active", "0");
+  w.Field("repl_backlog_size", ctx.server.cfg().repl_backlog_size);
+  w.Field("repl_backlog_first_byte_offset", "0");
+  w.Field("repl_backlog_histlen", "0");
+}
+
+void CpuSection(InfoWriter& w) {
+  rusage self{}, children{};
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  w.Section("CPU");
+  w.Field("used_cpu_sys", TimevalString(self.ru_stime));
+  w.Field("used_cpu_user", TimevalString(self.ru_utime));
+  w.Field("used_cpu_sys_children", TimevalString(children.ru_stime));
+  w.Field("used_cpu_user_children", TimevalString(children.ru_utime));
+  w.Field("used_cpu_sys_main_thread", TimevalString(self.ru_stime));
+  w.Field("used_cpu_user_main_thread", TimevalString(self.ru_utime));
+}
+
+void CommandstatsOne(const CommandSpec& spec, InfoWriter& w) {
+  if (spec.calls == 0 && spec.rejected_calls == 0 && spec.failed_calls == 0) return;
+  char buf[256];
+  std::snprintf(buf, sizeof(buf),
+                "calls=%" PRIu64 ",usec=%" PRIu64 ",usec_per_call=%.2f,rejected_calls=%" PRIu64
+                ",failed_calls=%" PRIu64,
+                spec.calls, spec.usec,
+                spec.calls ? static_cast<double>(spec.usec) / spec.calls : 0.0,
+                spec.rejected_calls, spec.failed_calls);
+  w.Field("cmdstat_" + spec.name, buf);
+}
+
+void CommandstatsSection(CommandContext& ctx, InfoWriter& w) {
+  w.Section("Commandstats");
+  for (const auto& [name, spec] : ctx.server.commands().all()) {
+    CommandstatsOne(*spec, w);
+    for (const auto& [sub, s] : spec->subcommands) CommandstatsOne(*s, w);
+  }
+}
+
+void ErrorstatsSection(CommandContext& ctx, InfoWriter& w) {
+  w.Section("Errorstats");
+  for (const auto& [prefix, count] : ctx.server.stats().error_counts) {
+    w.Field("errorstat_" + prefix, "count=" + std::to_string(count));
+  }
+}
+
+void KeyspaceSection(CommandContext& ctx, InfoWriter& w) {
+  w.Section("Keyspace");
+  for (int i = 0; i < ctx.server.db_count(); ++i) {
+    Db& db = ctx.server.db(i);
+    if (db.size() == 0) continue;
+    w.Field("db" + std::to_string(i), "keys=" + std::to_string(db.size()) +
+                                          ",expires=" + std::to_string(db.expires_size()) +
+                                          ",avg_ttl=" + std::to_string(db.avg_ttl()));
+  }
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+void CmdInfo(CommandContext& ctx) {
+  static const std::vector<std::string> kDefault = {
+      "server", "clients", "memory", "persistence", "stats", "replication",
+      "cpu", "modules", "errorstats", "cluster", "keyspace"};
+  std::set<std::string> want;
+  if (ctx.argc() == 1) {
+    want.insert(kDefault.begin(), kDefault.end());
+  }
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    std::string s = Lower(ctx.arg(i));
+    if (s == "default") {
+      want.insert(kDefault.begin(), kDefault.end());
+    } else if (s == "all" || s == "everything") {
+      want.insert(kDefault.begin(), kDefault.end());
+      want.insert("commandstats");
+      want.insert("latencystats");
+    } else {
+      want.insert(s);
+    }
+  }
+  std::string out;
+  InfoWriter w(&out);
+  if (want.count("server")) ServerSection(ctx, w);
+  if (want.count("clients")) ClientsSection(ctx, w);
+  if (want.count("memory")) MemorySection(ctx, w);
+  if (want.count("persistence")) PersistenceSection(ctx, w);
+  if (want.count("stats")) StatsSection(ctx, w);
+  if (want.count("replication")) ReplicationSection(ctx, w);
+  if (want.count("cpu")) CpuSection(w);
+  if (want.count("modules")) w.Section("Modules");
+  if (want.count("commandstats")) CommandstatsSection(ctx, w);
+  if (want.count("errorstats")) ErrorstatsSection(ctx, w);
+  if (want.count("latencystats")) w.Section("Latencystats");
+  if (want.count("cluster")) {
+    w.Section("Cluster");
+    w.Field("cluster_enabled", ctx.server.cfg().cluster_enabled ? "1" : "0");
+  }
+  if (want.count("keyspace")) KeyspaceSection(ctx, w);
+  if (ctx.rb.resp3()) {
+    ctx.rb.SendVerbatim("txt", out);
+  } else {
+    ctx.rb.SendBulk(out);
+  }
+}
+
+}  // namespace
+
+void RegisterInfoCommand(CommandRegistry& r) {
+  CommandSpec& s = r.Add(MakeCommand("info", -1, kCmdLoading | kCmdStale, kAclSlow | kAclDangerous,
+                                     0, 0, 0, CmdInfo, "server",
+                                     "Get information and statistics about the server"));
+  s.since = "1.0.0";
+}
 
 }  // namespace sable

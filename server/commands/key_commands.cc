@@ -49,21 +49,6 @@ std::string_view TypeName(ObjType t) {
   return "unknown";
 }
 
-// Redis's OBJECT ENCODING name for an entry.
-std::string_view EncodingName(const Entry* e) {
-  switch (e->encoding()) {
-    case Encoding::kInt:
-      return "int";
-    case Encoding::kEmbstr:
-      return "embstr";
-    case Encoding::kRaw:
-      return "raw";
-    case Encoding::kObject:
-      return e->object()->EncodingName();
-  }
-  return "unknown";
-}
-
 // A read lookup as Redis's lookupKeyRead*() does it: expired keys go away and the keyspace
 // hit/miss counters of INFO stats move.
 Entry* ReadLookup(Db& db, std::string_view key, bool touch) {
@@ -493,7 +478,7 @@ Entry* ObjectLookup(CommandContext& ctx) {
 }
 
 void CmdObjectEncoding(CommandContext& ctx) {
-  if (Entry* e = ObjectLookup(ctx)) ctx.rb.SendBulk(EncodingName(e));
+  if (Entry* e = ObjectLookup(ctx)) ctx.rb.SendBulk(e->EncodingName());
 }
 
 // Redis keeps the integers 0..9999 as shared objects (unless an LRU/LFU policy needs per-key

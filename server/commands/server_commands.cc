@@ -1,8 +1,84 @@
-// Placeholder until this family lands.
+// TIME, LASTSAVE, SHUTDOWN: server-wide commands that are not about the keyspace.
+#include <cctype>
+#include <string>
+
 #include "server/commands/register.h"
+#include "server/core/context.h"
+#include "server/core/server.h"
+#include "server/resp/errors.h"
+#include "server/util/clock.h"
 
 namespace sable {
+namespace {
 
-void RegisterServerCommands(CommandRegistry& registry) {}
+void CmdTime(CommandContext& ctx) {
+  int64_t us = WallUs();
+  ctx.rb.StartArray(2);
+  ctx.rb.SendBulk(std::to_string(us / 1000000));
+  ctx.rb.SendBulk(std::to_string(us % 1000000));
+}
+
+void CmdLastSave(CommandContext& ctx) { ctx.rb.SendLong(ctx.server.last_save_time()); }
+
+// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. Nothing is persisted until the persistence
+// layer lands, so SAVE and NOSAVE both just stop the server; the reply is the closed socket.
+void CmdShutdown(CommandContext& ctx) {
+  bool nosave = false, save = false, abort = false;
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    std::string_view a = ctx.arg(i);
+    auto is = [a](std::string_view w) {
+      if (a.size() != w.size()) return false;
+      for (size_t j = 0; j < a.size(); ++j) {
+        if (std::tolower(static_cast<unsigned char>(a[j])) != w[j]) return false;
+      }
+      return true;
+    };
+    if (is("nosave")) {
+      nosave = true;
+    } else if (is("save")) {
+      save = true;
+    } else if (is("now") || is("force")) {
+      // No replicas to wait for and nothing to fail yet: accepted.
+    } else if (is("abort")) {
+      abort = true;
+    } else {
+      ctx.rb.SendError(errors::kSyntax);
+      return;
+    }
+  }
+  if ((nosave && save) || (abort && (ctx.argc() != 2))) {
+    ctx.rb.SendError(errors::kSyntax);
+    return;
+  }
+  if (abort) {
+    ctx.rb.SendError("ERR No shutdown in progress.");
+    return;
+  }
+  if (ctx.client->in_multi) {
+    ctx.rb.SendError("ERR Command not allowed inside a transaction");
+    return;
+  }
+  ctx.server.RequestShutdown();
+  // The client sees the connection close, as with Redis.
+  ctx.server.CloseClient(ctx.client, false);
+}
+
+}  // namespace
+
+void RegisterServerCommands(CommandRegistry& r) {
+  auto add = [&r](const char* name, int arity, uint32_t flags, uint32_t acl, CommandHandler h,
+                  const char* since, const char* summary) {
+    CommandSpec& s = r.Add(MakeCommand(name, arity, flags, acl, 0, 0, 0, h, "server", summary));
+    s.since = since;
+  };
+  add("time", 1, kCmdLoading | kCmdStale | kCmdFast, kAclFast, CmdTime, "2.6.0",
+      "Return the current server time");
+  add("lastsave", 1, kCmdLoading | kCmdStale | kCmdFast, kAclFast | kAclAdmin | kAclDangerous,
+      CmdLastSave, "1.0.0", "Get the UNIX time stamp of the last successful save to disk");
+  add("shutdown", -1,
+      kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale | kCmdNoMulti | kCmdAllowBusy,
+      kAclAdmin | kAclSlow | kAclDangerous, CmdShutdown, "1.0.0",
+      "Synchronously save the dataset to disk and then shut down the server");
+}
 
 }  // namespace sable

@@ -242,6 +242,7 @@ void Server::Cron() {
   int64_t budget_us = 250000 / hz;
   int64_t deadline = MonoUs() + budget_us;
   for (auto& d : dbs_) {
+    if (!active_expire_) break;
     d->ActiveExpire(deadline, now);
     if (MonoUs() > deadline) break;
   }

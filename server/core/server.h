@@ -107,6 +107,9 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   size_t UsedMemory() const;
   // Registered by the DEBUG/SHUTDOWN family: pause the loop for ms (DEBUG SLEEP).
   void SleepMs(int64_t ms);
+  // DEBUG SET-ACTIVE-EXPIRE: tests turn the background expiry cycle off to observe lazy expiry.
+  void set_active_expire(bool on) { active_expire_ = on; }
+  bool active_expire() const { return active_expire_; }
 
   // net::ConnectionHandler
   bool OnOpen(net::Connection* conn) override;
@@ -145,6 +148,7 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   uint64_t dirty_ = 0;
   uint64_t cron_timer_ = 0;
   int cron_loops_ = 0;
+  bool active_expire_ = true;
   OutputBuffer discard_;  // where replies go under CLIENT REPLY OFF/SKIP
 };
 

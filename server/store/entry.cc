@@ -170,4 +170,18 @@ Entry* MakeStringEntry(std::string_view key, std::string_view value) {
   return Entry::NewString(key, value);
 }
 
+std::string_view Entry::EncodingName() const {
+  switch (enc_) {
+    case Encoding::kInt:
+      return "int";
+    case Encoding::kEmbstr:
+      return "embstr";
+    case Encoding::kRaw:
+      return "raw";
+    case Encoding::kObject:
+      return object()->EncodingName();
+  }
+  return "unknown";
+}
+
 }  // namespace sable

@@ -60,6 +60,8 @@ class Entry {
   }
   uint32_t lru() const { return lru_; }
   void set_lru(uint32_t v) { lru_ = v; }
+  // Redis's OBJECT ENCODING name ("int", "embstr", "raw", or the object's own).
+  std::string_view EncodingName() const;
 
   // String access. For kInt, the digits are formatted into buf (at least 24 bytes).
   std::string_view StringValue(char* buf) const;
