@@ -13,17 +13,10 @@
 #include "server/core/server.h"
 #include "server/resp/errors.h"
 #include "server/util/clock.h"
+#include "server/util/strings.h"
 
 namespace sable {
 namespace {
-
-bool Is(std::string_view a, std::string_view lower) {
-  if (a.size() != lower.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != lower[i]) return false;
-  }
-  return true;
-}
 
 // enable-debug-command: no refuses everyone, local only loopback/unix clients, yes everyone.
 bool DebugAllowed(CommandContext& ctx) {
@@ -81,32 +74,32 @@ void DebugObject(CommandContext& ctx) {
 void DebugProtocol(CommandContext& ctx) {
   std::string_view t = ctx.arg(2);
   ReplyBuilder& rb = ctx.rb;
-  if (Is(t, "string")) {
+  if (EqualsNoCase(t, "string")) {
     rb.SendBulk("Hello World");
-  } else if (Is(t, "integer")) {
+  } else if (EqualsNoCase(t, "integer")) {
     rb.SendLong(12345);
-  } else if (Is(t, "double")) {
+  } else if (EqualsNoCase(t, "double")) {
     rb.SendDouble(3.141);
-  } else if (Is(t, "bignum")) {
+  } else if (EqualsNoCase(t, "bignum")) {
     rb.SendBigNumber("1234567999999999999999999999999999999");
-  } else if (Is(t, "null")) {
+  } else if (EqualsNoCase(t, "null")) {
     rb.SendNull();
-  } else if (Is(t, "array")) {
+  } else if (EqualsNoCase(t, "array")) {
     rb.StartArray(3);
     for (int i = 0; i < 3; ++i) rb.SendLong(i);
-  } else if (Is(t, "set")) {
+  } else if (EqualsNoCase(t, "set")) {
     rb.StartSet(3);
     for (int i = 0; i < 3; ++i) rb.SendLong(i);
-  } else if (Is(t, "map")) {
+  } else if (EqualsNoCase(t, "map")) {
     rb.StartMap(3);
     for (int i = 0; i < 3; ++i) {
       rb.SendLong(i);
       rb.SendBool(i == 1);
     }
-  } else if (Is(t, "attrib")) {
+  } else if (EqualsNoCase(t, "attrib")) {
     if (rb.resp3()) rb.SendRaw("|1\r\n$14\r\nkey-popularity\r\n*2\r\n$7\r\nkey:123\r\n:90\r\n");
     rb.SendBulk("Some real reply following the attribute");
-  } else if (Is(t, "push")) {
+  } else if (EqualsNoCase(t, "push")) {
     if (!rb.resp3()) {
       rb.SendError("ERR RESP2 is not supported by this command");
       return;
@@ -115,11 +108,11 @@ void DebugProtocol(CommandContext& ctx) {
     rb.SendBulk("server-cpu-usage");
     rb.SendLong(42);
     rb.SendBulk("Some real reply following the push reply");
-  } else if (Is(t, "true")) {
+  } else if (EqualsNoCase(t, "true")) {
     rb.SendBool(true);
-  } else if (Is(t, "false")) {
+  } else if (EqualsNoCase(t, "false")) {
     rb.SendBool(false);
-  } else if (Is(t, "verbatim")) {
+  } else if (EqualsNoCase(t, "verbatim")) {
     rb.SendVerbatim("txt", "This is a verbatim\nstring");
   } else {
     rb.SendError("ERR Wrong protocol type name. Please use one of the following: "
@@ -138,22 +131,22 @@ void CmdDebug(CommandContext& ctx) {
   }
   std::string_view sub = ctx.arg(1);
   size_t argc = ctx.argc();
-  if (Is(sub, "help") && argc == 2) {
+  if (EqualsNoCase(sub, "help") && argc == 2) {
     DebugHelp(ctx);
-  } else if (Is(sub, "sleep") && argc == 3) {
+  } else if (EqualsNoCase(sub, "sleep") && argc == 3) {
     std::string s(ctx.arg(2));
     char* end = nullptr;
     double secs = std::strtod(s.c_str(), &end);
     if (secs > 0) ctx.server.SleepMs(static_cast<int64_t>(secs * 1000));
     ctx.rb.SendOk();
-  } else if (Is(sub, "set-active-expire") && argc == 3) {
+  } else if (EqualsNoCase(sub, "set-active-expire") && argc == 3) {
     ctx.server.set_active_expire(std::atoi(std::string(ctx.arg(2)).c_str()) != 0);
     ctx.rb.SendOk();
-  } else if (Is(sub, "object") && argc == 3) {
+  } else if (EqualsNoCase(sub, "object") && argc == 3) {
     DebugObject(ctx);
-  } else if (Is(sub, "protocol") && argc == 3) {
+  } else if (EqualsNoCase(sub, "protocol") && argc == 3) {
     DebugProtocol(ctx);
-  } else if (Is(sub, "log") && argc == 3) {
+  } else if (EqualsNoCase(sub, "log") && argc == 3) {
     spdlog::warn("DEBUG LOG: {}", ctx.arg(2));
     ctx.rb.SendOk();
   } else {

@@ -13,17 +13,10 @@
 #include "server/resp/errors.h"
 #include "server/util/clock.h"
 #include "server/util/numbers.h"
+#include "server/util/strings.h"
 
 namespace sable {
 namespace {
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
-  }
-  return true;
-}
 
 // The NX/XX/GT/LT conditions of the EXPIRE family.
 enum ExpireFlag : int {

@@ -18,6 +18,7 @@
 #include "server/core/context.h"
 #include "server/core/server.h"
 #include "server/util/clock.h"
+#include "server/util/strings.h"
 
 namespace sable {
 namespace {
@@ -357,12 +358,6 @@ void KeyspaceSection(CommandContext& ctx, InfoWriter& w) {
   }
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return out;
-}
-
 void CmdInfo(CommandContext& ctx) {
   static const std::vector<std::string> kDefault = {
       "server", "clients", "memory", "persistence", "stats", "replication",
@@ -372,7 +367,7 @@ void CmdInfo(CommandContext& ctx) {
     want.insert(kDefault.begin(), kDefault.end());
   }
   for (size_t i = 1; i < ctx.argc(); ++i) {
-    std::string s = Lower(ctx.arg(i));
+    std::string s = ToLower(ctx.arg(i));
     if (s == "default") {
       want.insert(kDefault.begin(), kDefault.end());
     } else if (s == "all" || s == "everything") {

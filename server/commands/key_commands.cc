@@ -15,20 +15,10 @@
 #include "server/util/clock.h"
 #include "server/util/glob.h"
 #include "server/util/numbers.h"
+#include "server/util/strings.h"
 
 namespace sable {
 namespace {
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // Redis's getObjectTypeName(): what TYPE answers and what SCAN TYPE compares against.
 std::string_view TypeName(ObjType t) {

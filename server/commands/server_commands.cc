@@ -7,6 +7,7 @@
 #include "server/core/server.h"
 #include "server/resp/errors.h"
 #include "server/util/clock.h"
+#include "server/util/strings.h"
 
 namespace sable {
 namespace {
@@ -26,13 +27,7 @@ void CmdShutdown(CommandContext& ctx) {
   bool nosave = false, save = false, abort = false;
   for (size_t i = 1; i < ctx.argc(); ++i) {
     std::string_view a = ctx.arg(i);
-    auto is = [a](std::string_view w) {
-      if (a.size() != w.size()) return false;
-      for (size_t j = 0; j < a.size(); ++j) {
-        if (std::tolower(static_cast<unsigned char>(a[j])) != w[j]) return false;
-      }
-      return true;
-    };
+    auto is = [a](std::string_view w) { return EqualsNoCase(a, w); };
     if (is("nosave")) {
       nosave = true;
     } else if (is("save")) {

@@ -14,17 +14,10 @@
 #include "server/resp/errors.h"
 #include "server/util/clock.h"
 #include "server/util/numbers.h"
+#include "server/util/strings.h"
 
 namespace sable {
 namespace {
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
-  }
-  return true;
-}
 
 std::string InvalidExpire(const CommandContext& ctx) {
   return "ERR invalid expire time in '" + ctx.cmd->name + "' command";
@@ -674,64 +667,75 @@ void RegisterStringCommands(CommandRegistry& r) {
   constexpr uint32_t kRead = kAclRead | kAclString;
   constexpr uint32_t kWrite = kAclWrite | kAclString;
   constexpr uint32_t kW = kCmdWrite | kCmdDenyOom;
+  // since, summary and complexity are COMMAND DOCS's, worded as Redis 7.0 words them.
   auto add = [&](const char* name, int arity, uint32_t flags, uint32_t acl, int first, int last,
-                 int step, CommandHandler h, const char* summary) {
-    r.Add(MakeCommand(name, arity, flags, acl, first, last, step, h, "string", summary));
+                 int step, CommandHandler h, const char* since, const char* summary,
+                 const char* complexity) {
+    CommandSpec& s =
+        r.Add(MakeCommand(name, arity, flags, acl, first, last, step, h, "string", summary));
+    s.since = since;
+    s.complexity = complexity;
   };
   add("get", 2, kCmdReadOnly | kCmdFast, kRead | kAclFast, 1, 1, 1, CmdGet,
-      "Returns the string value of a key.");
+      "1.0.0", "Get the value of a key", "O(1)");
   add("set", -3, kW, kWrite | kAclSlow, 1, 1, 1, CmdSet,
-      "Sets the string value of a key, ignoring its type. The key is created if it doesn't "
-      "exist.");
+      "1.0.0", "Set the string value of a key", "O(1)");
   add("setnx", 3, kW | kCmdFast, kWrite | kAclFast, 1, 1, 1, CmdSetNx,
-      "Set the string value of a key only when the key doesn't exist.");
+      "1.0.0", "Set the value of a key, only if the key does not exist", "O(1)");
   add("setex", 4, kW, kWrite | kAclSlow, 1, 1, 1, CmdSetEx,
-      "Sets the string value and expiration time of a key. Creates the key if it doesn't "
-      "exist.");
+      "2.0.0", "Set the value and expiration of a key", "O(1)");
   add("psetex", 4, kW, kWrite | kAclSlow, 1, 1, 1, CmdPSetEx,
-      "Sets both string value and expiration time in milliseconds of a key. The key is created "
-      "if it doesn't exist.");
+      "2.6.0", "Set the value and expiration in milliseconds of a key", "O(1)");
   add("mget", -2, kCmdReadOnly | kCmdFast, kRead | kAclFast, 1, -1, 1, CmdMGet,
-      "Atomically returns the string values of one or more keys.");
+      "1.0.0", "Get the values of all the given keys",
+      "O(N) where N is the number of keys to retrieve.");
   add("mset", -3, kW, kWrite | kAclSlow, 1, -1, 2, CmdMSet,
-      "Atomically creates or modifies the string values of one or more keys.");
+      "1.0.1", "Set multiple keys to multiple values",
+      "O(N) where N is the number of keys to set.");
   add("msetnx", -3, kW, kWrite | kAclSlow, 1, -1, 2, CmdMSetNx,
-      "Atomically modifies the string values of one or more keys only when all keys don't "
-      "exist.");
+      "1.0.1", "Set multiple keys to multiple values, only if none of the keys exist",
+      "O(N) where N is the number of keys to set.");
   add("getset", 3, kW | kCmdFast, kWrite | kAclFast, 1, 1, 1, CmdGetSet,
-      "Returns the previous string value of a key after setting it to a new value.");
+      "1.0.0", "Set the string value of a key and return its old value", "O(1)");
   add("getdel", 2, kCmdWrite | kCmdFast, kWrite | kAclFast, 1, 1, 1, CmdGetDel,
-      "Returns the string value of a key after deleting the key.");
+      "6.2.0", "Get the value of a key and delete the key", "O(1)");
   add("getex", -2, kCmdWrite | kCmdFast, kWrite | kAclFast, 1, 1, 1, CmdGetEx,
-      "Returns the string value of a key after setting its expiration time.");
+      "6.2.0", "Get the value of a key and optionally set its expiration", "O(1)");
   add("append", 3, kW | kCmdFast, kWrite | kAclFast, 1, 1, 1, CmdAppend,
-      "Appends a string to the value of a key. Creates the key if it doesn't exist.");
+      "2.0.0", "Append a value to a key",
+      "O(1). The amortized time complexity is O(1) assuming the appended value is small and the "
+      "already present value is of any size, since the dynamic string library used by Redis will "
+      "double the free space available on every reallocation.");
   add("strlen", 2, kCmdReadOnly | kCmdFast, kRead | kAclFast, 1, 1, 1, CmdStrlen,
-      "Returns the length of a string value.");
+      "2.2.0", "Get the length of the value stored in a key", "O(1)");
   add("getrange", 4, kCmdReadOnly, kRead | kAclSlow, 1, 1, 1, CmdGetRange,
-      "Returns a substring of the string stored at a key.");
+      "2.4.0", "Get a substring of the string stored at a key",
+      "O(N) where N is the length of the returned string. The complexity is ultimately determined "
+      "by the returned length, but because creating a substring from an existing string is very "
+      "cheap, it can be considered O(1) for small strings.");
   add("substr", 4, kCmdReadOnly, kRead | kAclSlow, 1, 1, 1, CmdGetRange,
-      "Returns a substring from a string value.");
+      "1.0.0", "Get a substring of the string stored at a key",
+      "O(N) where N is the length of the returned string. The complexity is ultimately determined "
+      "by the returned length, but because creating a substring from an existing string is very "
+      "cheap, it can be considered O(1) for small strings.");
   add("setrange", 4, kW, kWrite | kAclSlow, 1, 1, 1, CmdSetRange,
-      "Overwrites a part of a string value with another by an offset. Creates the key if it "
-      "doesn't exist.");
+      "2.2.0", "Overwrite part of a string at key starting at the specified offset",
+      "O(1), not counting the time taken to copy the new string in place. Usually, this string is "
+      "very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M "
+      "being the length of the value argument.");
   add("incr", 2, kW | kCmdFast, kWrite | kAclFast, 1, 1, 1, CmdIncr,
-      "Increments the integer value of a key by one. Uses 0 as initial value if the key "
-      "doesn't exist.");
+      "1.0.0", "Increment the integer value of a key by one", "O(1)");
   add("decr", 2, kW | kCmdFast, kWrite | kAclFast, 1, 1, 1, CmdDecr,
-      "Decrements the integer value of a key by one. Uses 0 as initial value if the key "
-      "doesn't exist.");
+      "1.0.0", "Decrement the integer value of a key by one", "O(1)");
   add("incrby", 3, kW | kCmdFast, kWrite | kAclFast, 1, 1, 1, CmdIncrBy,
-      "Increments the integer value of a key by a number. Uses 0 as initial value if the key "
-      "doesn't exist.");
+      "1.0.0", "Increment the integer value of a key by the given amount", "O(1)");
   add("decrby", 3, kW | kCmdFast, kWrite | kAclFast, 1, 1, 1, CmdDecrBy,
-      "Decrements a number from the integer value of a key. Uses 0 as initial value if the key "
-      "doesn't exist.");
+      "1.0.0", "Decrement the integer value of a key by the given number", "O(1)");
   add("incrbyfloat", 3, kW | kCmdFast, kWrite | kAclFast, 1, 1, 1, CmdIncrByFloat,
-      "Increment the floating point value of a key by a number. Uses 0 as initial value if the "
-      "key doesn't exist.");
+      "2.6.0", "Increment the float value of a key by the given amount", "O(1)");
   add("lcs", -3, kCmdReadOnly, kRead | kAclSlow, 1, 2, 1, CmdLcs,
-      "Finds the longest common substring.");
+      "7.0.0", "Find longest common substring",
+      "O(N*M) where N and M are the lengths of s1 and s2, respectively");
 }
 
 }  // namespace sable

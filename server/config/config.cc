@@ -17,6 +17,7 @@
 #include "server/util/glob.h"
 #include "server/util/numbers.h"
 #include "server/util/split_args.h"
+#include "server/util/strings.h"
 
 namespace sable {
 namespace {
@@ -44,23 +45,6 @@ struct Directive {
   Rewriter rewrite;  // Empty: one line holding get() (quoted when needed).
 };
 
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return out;
-}
-
 std::string RangeError(long long lo, long long hi) {
   return "argument must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
          " inclusive";
@@ -82,7 +66,7 @@ bool ParseMemory(std::string_view s, int64_t* out, bool allow_negative) {
   size_t digits = 0;
   while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') ++digits;
   if (digits == 0) return false;
-  std::string unit = Lower(s.substr(digits));
+  std::string unit = ToLower(s.substr(digits));
   uint64_t mul = 1;
   if (unit.empty() || unit == "b") {
     mul = 1;
@@ -863,7 +847,7 @@ std::optional<std::string> Config::LoadText(std::string_view text, int depth) {
       return FatalError(line_no, trimmed, "Unbalanced quotes in configuration line");
     }
     if (argv.empty()) continue;
-    std::string name = Lower(argv[0]);
+    std::string name = ToLower(argv[0]);
     Args args(argv.begin() + 1, argv.end());
     if (name == "include" && args.size() == 1) {
       if (depth >= 16) return FatalError(line_no, trimmed, "Too many nested includes");

@@ -7,15 +7,10 @@
 #include "server/core/server.h"
 #include "server/resp/errors.h"
 #include "server/util/clock.h"
+#include "server/util/strings.h"
 
 namespace sable {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return out;
-}
 
 std::string Upper(std::string_view s) {
   std::string out(s);
@@ -113,7 +108,7 @@ void CommandContext::ReplyWrongArity() {
 const CommandSpec* Server::Lookup(const std::vector<std::string_view>& args) const {
   const CommandSpec* cmd = commands_.Find(args[0]);
   if (cmd == nullptr || cmd->subcommands.empty() || args.size() < 2) return cmd;
-  auto it = cmd->subcommands.find(Lower(args[1]));
+  auto it = cmd->subcommands.find(ToLower(args[1]));
   return it == cmd->subcommands.end() ? nullptr : it->second.get();
 }
 
@@ -145,7 +140,7 @@ void Server::ProcessCommand(Client* c, std::vector<std::string_view>& args) {
   }
   const CommandSpec* cmd = top;
   if (!top->subcommands.empty() && args.size() >= 2) {
-    auto it = top->subcommands.find(Lower(args[1]));
+    auto it = top->subcommands.find(ToLower(args[1]));
     if (it == top->subcommands.end()) {
       RejectCommand(c, "ERR unknown subcommand '" + Sanitize(args[1], 128) + "'. Try " +
                            Upper(top->name) + " HELP.");
