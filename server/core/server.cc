@@ -109,6 +109,19 @@ void Server::RegisterConfigHooks() {
   config_->OnChange("client-query-buffer-limit", apply);
   config_->OnChange("proto-max-bulk-len", apply);
   config_->OnChange("tcp-keepalive", apply);
+  // CONFIG SET port/bind: rebind the TCP listeners now, as Redis does. On failure Config
+  // restores the old values and runs this hook again, which binds the old addresses back.
+  auto rebind = [this]() -> std::optional<std::string> {
+    net_.StopListeningTcp();
+    if (cfg().port == 0) return std::nullopt;
+    std::string err = net_.ListenTcp(cfg().bind, cfg().port, cfg().tcp_backlog);
+    if (err.empty()) return std::nullopt;
+    spdlog::warn("{}", err);
+    net_.StopListeningTcp();
+    return cfg().port == 0 ? err : std::string("Unable to listen on this port");
+  };
+  config_->OnChange("port", rebind);
+  config_->OnChange("bind", rebind);
   config_->OnChange("hz", [this]() -> std::optional<std::string> {
     loop_.CancelTimer(cron_timer_);
     int hz = std::clamp(cfg().hz, 1, 500);

@@ -61,6 +61,9 @@ class Connection {
   void Close();
   bool closing() const { return closing_ || close_after_reply_; }
 
+  // Stops request processing from inside a request handler, as returning false does
+  // (CLIENT PAUSE holds a client); Resume() undoes either.
+  void Pause() { paused_ = true; }
   // Resumes request processing after the handler returned false.
   void Resume();
   // Queues this connection for the before-sleep flush.

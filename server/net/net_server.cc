@@ -108,6 +108,19 @@ void NetServer::StopListening() {
   listeners_.clear();
 }
 
+void NetServer::StopListeningTcp() {
+  std::vector<Listener*> keep;
+  for (Listener* l : listeners_) {
+    if (l->unix_socket) {
+      keep.push_back(l);
+      continue;
+    }
+    uv_close(reinterpret_cast<uv_handle_t*>(&l->handle),
+             [](uv_handle_t* h) { delete static_cast<Listener*>(h->data); });
+  }
+  listeners_ = std::move(keep);
+}
+
 void NetServer::OnConnection(Listener* l) {
   uv_stream_t* stream;
   if (l->unix_socket) {

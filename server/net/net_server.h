@@ -24,6 +24,8 @@ class NetServer {
   std::string ListenTcp(const std::vector<std::string>& addrs, int port, int backlog);
   std::string ListenUnix(const std::string& path, int perm, int backlog);
   void StopListening();
+  // Closes only the TCP listeners (CONFIG SET port/bind rebinds them; the unix socket stays).
+  void StopListeningTcp();
 
   // Limits applied to every connection's input.
   void set_query_buffer_limit(size_t n) { query_buffer_limit_ = n; }

@@ -7,7 +7,7 @@ import time
 import pytest
 import redis
 
-from conftest import (REDIS_BENCHMARK, RespError, recv_until, server_binary,
+from conftest import (REDIS_BENCHMARK, RespError, free_port, recv_until, server_binary,
                       wait_closed)
 
 
@@ -360,6 +360,34 @@ def test_config_set(r):
     assert r.execute_command("CONFIG", "GET", "maxmemory") == ["maxmemory", "0"]
     assert err(r, "CONFIG", "SET", "port") == \
         "wrong number of arguments for 'config|set' command"
+
+
+def test_config_set_port_rebinds(server):
+    import socket
+    old_port = server.port
+    r = redis.Redis(port=old_port, decode_responses=True)
+    new_port = free_port()
+    assert r.execute_command("CONFIG", "SET", "port", new_port) == "OK"
+    r2 = redis.Redis(port=new_port, decode_responses=True)
+    assert r2.ping() is True
+    assert r2.execute_command("CONFIG", "GET", "port") == ["port", str(new_port)]
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", old_port), timeout=2).close()
+    # a port that is taken is refused and the server keeps listening where it was
+    blocker = socket.socket()
+    blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    blocker.bind(("0.0.0.0", 0))
+    blocker.listen(1)
+    taken = blocker.getsockname()[1]
+    try:
+        assert err(r2, "CONFIG", "SET", "port", taken) == (
+            "CONFIG SET failed (possibly related to argument 'port') - "
+            "Unable to listen on this port")
+        assert r2.execute_command("CONFIG", "GET", "port") == ["port", str(new_port)]
+        assert redis.Redis(port=new_port).ping() is True
+    finally:
+        blocker.close()
+    server.port = new_port
 
 
 def test_config_resetstat(r):
