@@ -66,7 +66,9 @@ void CmdReset(CommandContext& ctx) {
   ctx.server.UnsubscribeAll(c, false);
   c->db_index = 0;
   c->rb().set_resp3(false);
-  c->reply_mode = ReplyMode::kOn;
+  // OFF ends and RESET's own reply is sent; a SKIP in force still swallows it, as in Redis.
+  if (c->reply_mode == ReplyMode::kOff) c->ResumeReplies();
+  c->skip_next_reply = false;
   c->name.clear();
   c->no_evict = false;
   c->authenticated = ctx.server.cfg().requirepass.empty();

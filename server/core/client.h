@@ -49,6 +49,13 @@ class Client : public Subscriber {
   size_t subscription_count() const { return channels.size() + patterns.size(); }
   // RESP2 clients with subscriptions may only run the pub/sub commands.
   bool in_pubsub_context() const { return !rb_.resp3() && subscription_count() > 0; }
+  // CLIENT REPLY ON and RESET: replies flow again, starting with this command's own, which the
+  // dispatcher would otherwise discard under OFF/SKIP.
+  void ResumeReplies() {
+    reply_mode = ReplyMode::kOn;
+    skip_next_reply = false;
+    rb_.set_buffer(out_);
+  }
 
   int db_index = 0;
   std::string name;
@@ -60,8 +67,10 @@ class Client : public Subscriber {
   int64_t last_interaction_ms;
   std::string last_cmd = "NULL";
   ReplyMode reply_mode = ReplyMode::kOn;
-  bool skip_next_reply = false;
+  bool skip_next_reply = false;  // CLIENT REPLY SKIP: the command after this one is silent
   bool no_evict = false;
+  // CLIENT PAUSE: the command held until the pause ends (empty when none is held).
+  std::vector<std::string> postponed;
 
   // MULTI/EXEC state.
   bool in_multi = false;

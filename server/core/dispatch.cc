@@ -127,8 +127,30 @@ void Server::RejectCommand(Client* c, std::string_view error) {
 void Server::ProcessCommand(Client* c, std::vector<std::string_view>& args) {
   RefreshCachedTime();
   c->last_interaction_ms = CachedMs();
+  // CLIENT REPLY OFF/SKIP: the command runs, rejections included, but what it says is dropped.
+  // SKIP lasts one command; CLIENT REPLY SKIP arms it for the command after itself. A command
+  // held by CLIENT PAUSE has not run yet, so it consumes nothing.
+  struct ReplyModeScope {
+    ReplyModeScope(Client* c, OutputBuffer* discard) : c(c), discard(discard) {
+      if (c->reply_mode != ReplyMode::kOn) c->rb().set_buffer(discard);
+    }
+    ~ReplyModeScope() {
+      c->rb().set_buffer(&c->out());
+      discard->Clear();
+      if (!c->postponed.empty()) return;
+      if (c->reply_mode == ReplyMode::kSkip) c->reply_mode = ReplyMode::kOn;
+      if (c->skip_next_reply) {
+        c->skip_next_reply = false;
+        if (c->reply_mode == ReplyMode::kOn) c->reply_mode = ReplyMode::kSkip;
+      }
+    }
+    Client* c;
+    OutputBuffer* discard;
+  } reply_scope(c, &discard_);
+
   const CommandSpec* top = commands_.Find(args[0]);
   if (top == nullptr) {
+    c->last_cmd = "NULL";
     std::string rest;
     for (size_t i = 1; i < args.size() && rest.size() < 128; ++i) {
       rest += "'" + Sanitize(args[i], 128 - rest.size()) + "' ";
@@ -142,12 +164,15 @@ void Server::ProcessCommand(Client* c, std::vector<std::string_view>& args) {
   if (!top->subcommands.empty() && args.size() >= 2) {
     auto it = top->subcommands.find(ToLower(args[1]));
     if (it == top->subcommands.end()) {
+      c->last_cmd = "NULL";
       RejectCommand(c, "ERR unknown subcommand '" + Sanitize(args[1], 128) + "'. Try " +
                            Upper(top->name) + " HELP.");
       return;
     }
     cmd = it->second.get();
   }
+  // CLIENT LIST's cmd=: the command being processed, even when it is rejected, queued or held.
+  c->last_cmd = cmd->name;
   int argc = static_cast<int>(args.size());
   if ((cmd->arity > 0 && cmd->arity != argc) || (cmd->arity < 0 && argc < -cmd->arity)) {
     ++cmd->rejected_calls;
@@ -171,6 +196,11 @@ void Server::ProcessCommand(Client* c, std::vector<std::string_view>& args) {
                          "allowed in this context");
     return;
   }
+  // Before MULTI queueing, as in Redis: even queueing a write waits for PAUSE WRITE to end.
+  if (client_pause_.Holds(c, cmd)) {
+    client_pause_.Hold(c, args);
+    return;
+  }
   if (c->in_multi && !RunsImmediatelyInMulti(cmd)) {
     QueuedCommand q{cmd, {}};
     q.args.reserve(args.size());
@@ -183,15 +213,7 @@ void Server::ProcessCommand(Client* c, std::vector<std::string_view>& args) {
     return;
   }
 
-  // CLIENT REPLY OFF/SKIP: run the command but drop what it says.
-  ReplyMode mode = c->reply_mode;
-  if (mode != ReplyMode::kOn) c->rb().set_buffer(&discard_);
   Call(c, cmd, args);
-  if (mode != ReplyMode::kOn) {
-    c->rb().set_buffer(&c->out());
-    discard_.Clear();
-    if (mode == ReplyMode::kSkip && c->reply_mode == ReplyMode::kSkip) c->reply_mode = ReplyMode::kOn;
-  }
 }
 
 void Server::Call(Client* c, const CommandSpec* cmd, std::vector<std::string_view>& args) {
@@ -204,7 +226,6 @@ void Server::Call(Client* c, const CommandSpec* cmd, std::vector<std::string_vie
   cmd->usec += static_cast<uint64_t>(duration);
   ++stats_.commands_processed;
   ++c->commands_processed;
-  c->last_cmd = cmd->name;
   if (c->rb().errors() != errors_before) {
     ++cmd->failed_calls;
     CountError(c->rb().last_error());

@@ -13,6 +13,7 @@
 
 #include "server/config/config.h"
 #include "server/core/client.h"
+#include "server/core/client_pause.h"
 #include "server/core/command.h"
 #include "server/core/lazy_free.h"
 #include "server/net/event_loop.h"
@@ -64,6 +65,8 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   ServerStats& stats() { return stats_; }
   net::EventLoop& loop() { return loop_; }
   const std::map<uint64_t, Client*>& clients() const { return clients_; }
+  // CLIENT PAUSE state; the dispatcher consults it before running a command.
+  ClientPause& client_pause() { return client_pause_; }
   Client* FindClient(uint64_t id);
   const std::string& run_id() const { return run_id_; }
   int64_t start_time_ms() const { return start_ms_; }
@@ -150,6 +153,7 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   int cron_loops_ = 0;
   bool active_expire_ = true;
   OutputBuffer discard_;  // where replies go under CLIENT REPLY OFF/SKIP
+  ClientPause client_pause_;
 };
 
 }  // namespace sable

@@ -248,6 +248,49 @@ def test_client_setinfo(server):
     assert c.call("PING") == "PONG"
 
 
+def test_client_reply_skip_chains(server):
+    c = server.conn()
+    c.send("CLIENT", "REPLY", "SKIP")
+    c.send("CLIENT", "REPLY", "SKIP")  # skipped itself, but arms the next skip
+    c.send("PING", "a")
+    c.send("PING", "b")
+    assert c.read() == b"b"
+    c.send("CLIENT", "REPLY", "OFF")
+    c.send("RESET")  # RESET turns replies back on and answers
+    assert c.read() == "RESET"
+    c.send("CLIENT", "REPLY", "OFF")
+    c.send("NOSUCHCOMMAND")  # rejections are silenced too
+    c.send("CLIENT", "REPLY", "ON")
+    assert c.read() == "OK"
+    assert not c.has_pending(wait=0.1)
+
+
+def test_client_pause(server):
+    admin = server.conn()
+    writer = server.conn()
+    reader = server.conn()
+    assert admin.call("CLIENT", "PAUSE", 100000, "WRITE") == "OK"
+    assert reader.call("GET", "k") is None  # reads go on
+    writer.send("SET", "k", "v")
+    writer.send("PING")  # pipelined behind the held write
+    assert not writer.has_pending(wait=0.2)
+    listing = admin.call("CLIENT", "LIST").decode()
+    held = [l for l in listing.splitlines() if " cmd=set " in l]
+    assert len(held) == 1 and " flags=b " in held[0]
+    assert admin.call("CLIENT", "UNPAUSE") == "OK"
+    assert writer.read() == "OK"
+    assert writer.read() == "PONG"
+    assert reader.call("GET", "k") == b"v"
+    # ALL holds every command, reads included, until the deadline.
+    assert admin.call("CLIENT", "PAUSE", 300) == "OK"
+    start = time.monotonic()
+    assert reader.call("GET", "k") == b"v"
+    assert time.monotonic() - start >= 0.2
+    assert admin.call("CLIENT", "PAUSE", "-1") == RespError("ERR timeout is negative")
+    assert admin.call("CLIENT", "PAUSE", 10, "SOME") == RespError(
+        "ERR CLIENT PAUSE mode must be WRITE or ALL")
+
+
 # ---------------------------------------------------------------- INFO
 
 def test_info_sections_and_fields(server):
