@@ -356,9 +356,15 @@ def test_maxclients_enforced(make_server):
         c.close()
         return ok
     eventually(can_connect, timeout=5)
-    info = srv.client(single_connection_client=True)
-    # one slot left for redis-py's own connection
-    assert info.config_get("maxclients") == {"maxclients": "4"}
+
+    # one slot left for redis-py's own connection, once the server has seen
+    # can_connect's socket close
+    def config_via_redis_py():
+        try:
+            return srv.client(single_connection_client=True).config_get("maxclients")
+        except redis.ConnectionError:
+            return None
+    assert eventually(config_via_redis_py, timeout=5) == {"maxclients": "4"}
 
 
 def test_maxclients_config_set(server):
