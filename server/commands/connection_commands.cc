@@ -197,7 +197,7 @@ void RegisterConnectionCommands(CommandRegistry& r) {
   constexpr uint32_t kConn = kAclConnection;
   r.Add(MakeCommand("ping", -1, kCmdFast, kConn | kAclFast, 0, 0, 0, CmdPing, "connection",
                     "Returns the server's liveliness response."));
-  r.Add(MakeCommand("echo", 2, kCmdFast, kConn | kAclFast, 0, 0, 0, CmdEcho, "connection",
+  r.Add(MakeCommand("echo", 2, kCmdLoading | kCmdStale | kCmdFast, kConn | kAclFast, 0, 0, 0, CmdEcho, "connection",
                     "Returns the given string."));
   r.Add(MakeCommand("select", 2, kCmdLoading | kCmdStale | kCmdFast, kConn | kAclFast, 0, 0, 0,
                     CmdSelect, "connection", "Changes the selected database."));

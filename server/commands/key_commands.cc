@@ -574,6 +574,10 @@ void RegisterKeyCommands(CommandRegistry& r) {
       "Remove all keys from the current database");
   add("flushall", -1, kCmdWrite, kWrite | kAclSlow | kAclDangerous, 0, 0, 0, CmdFlushAll,
       "1.0.0", "Remove all keys from all databases");
+  // Redis files the whole-database commands under "server" in COMMAND DOCS.
+  for (const char* name : {"dbsize", "flushdb", "flushall", "swapdb"}) {
+    r.all().find(name)->second->group = "server";
+  }
   add("scan", -2, kCmdReadOnly, kRead | kAclSlow, 0, 0, 0, CmdScan, "2.8.0",
       "Incrementally iterate the keys space");
   add("keys", 2, kCmdReadOnly, kRead | kAclSlow | kAclDangerous, 0, 0, 0, CmdKeys, "1.0.0",

@@ -142,7 +142,7 @@ void RegisterPubSubCommands(CommandRegistry& r) {
                     kCmdPubSub | kCmdLoading | kCmdStale | kCmdFast | kCmdMayReplicate,
                     kAclPubSub | kAclFast, 0, 0, 0, CmdPublish, "pubsub",
                     "Posts a message to a channel."));
-  r.Add(MakeCommand("pubsub", -2, 0, kAcl, 0, 0, 0, CmdPubsub, "pubsub",
+  r.Add(MakeCommand("pubsub", -2, 0, kAclSlow, 0, 0, 0, CmdPubsub, "pubsub",
                     "A container for Pub/Sub commands."));
   constexpr uint32_t kSubFlags = kCmdPubSub | kCmdLoading | kCmdStale;
   r.AddSub("pubsub", MakeCommand("channels", -2, kSubFlags, kAcl, 0, 0, 0, CmdPubsubChannels,

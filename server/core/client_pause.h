@@ -27,6 +27,8 @@ class ClientPause {
   void End(Server& server);
 
   Mode mode() const { return mode_; }
+  // Clients waiting for the pause to end (INFO blocked_clients counts them, as Redis does).
+  size_t held_count() const { return held_.size(); }
   // Whether this command, about to run for `c`, has to wait for the pause to end.
   bool Holds(Client* c, const CommandSpec* cmd) const;
   // Keeps the command in the client and stops reading its connection until the pause ends.

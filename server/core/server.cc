@@ -239,6 +239,8 @@ void Server::CloseIdleClients(int64_t now_ms) {
   for (auto& [id, c] : clients_) {
     // Subscribers wait for messages by design; Redis spares them too.
     if (c->subscription_count() > 0) continue;
+    // Clients held by CLIENT PAUSE are blocked, and Redis never times out blocked clients.
+    if (!c->postponed.empty()) continue;
     if (c->conn() && now_ms - c->last_interaction_ms > static_cast<int64_t>(timeout) * 1000) {
       c->conn()->Close();
     }
