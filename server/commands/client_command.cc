@@ -580,8 +580,7 @@ void CmdClientHelp(CommandContext& ctx) {
       "HELP",
       "    Prints this help.",
   };
-  ctx.rb.StartArray(std::size(kLines));
-  for (const char* line : kLines) ctx.rb.SendSimple(line);
+  ctx.rb.SendSimpleLines(kLines);
 }
 
 }  // namespace

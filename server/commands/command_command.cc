@@ -470,8 +470,7 @@ void CmdCommandHelp(CommandContext& ctx) {
       "HELP",
       "    Prints this help.",
   };
-  ctx.rb.StartArray(std::size(kLines));
-  for (std::string_view line : kLines) ctx.rb.SendSimple(line);
+  ctx.rb.SendSimpleLines(kLines);
 }
 
 }  // namespace

@@ -21,14 +21,6 @@ void CmdConfigGet(CommandContext& ctx) {
   }
 }
 
-// Loopback and unix-socket clients count as local for enable-protected-configs "local".
-bool IsLocalClient(Client* c) {
-  net::Connection* conn = c->conn();
-  if (conn == nullptr || conn->is_unix()) return true;
-  std::string_view ip = conn->peer_ip();
-  return ip.substr(0, 4) == "127." || ip == "::1";
-}
-
 void CmdConfigSet(CommandContext& ctx) {
   if (ctx.argc() % 2 != 0) {
     ctx.ReplyWrongArity();
@@ -36,7 +28,7 @@ void CmdConfigSet(CommandContext& ctx) {
   }
   std::vector<std::pair<std::string_view, std::string_view>> pairs;
   for (size_t i = 2; i + 1 < ctx.argc(); i += 2) pairs.emplace_back(ctx.arg(i), ctx.arg(i + 1));
-  if (auto err = ctx.server.config().Set(pairs, IsLocalClient(ctx.client))) {
+  if (auto err = ctx.server.config().Set(pairs, ctx.client->conn() == nullptr || ctx.client->conn()->IsLocal())) {
     ctx.rb.SendError(*err);
     return;
   }
@@ -70,8 +62,7 @@ void CmdConfigHelp(CommandContext& ctx) {
       "HELP",
       "    Print this help.",
   };
-  ctx.rb.StartArray(std::size(kLines));
-  for (const char* line : kLines) ctx.rb.SendSimple(line);
+  ctx.rb.SendSimpleLines(kLines);
 }
 
 }  // namespace

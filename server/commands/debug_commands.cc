@@ -24,9 +24,7 @@ bool DebugAllowed(CommandContext& ctx) {
   if (p == ProtectedAction::kYes) return true;
   if (p == ProtectedAction::kNo) return false;
   net::Connection* conn = ctx.client->conn();
-  if (conn == nullptr || conn->is_unix()) return true;
-  std::string_view ip = conn->peer_ip();
-  return ip.substr(0, 4) == "127." || ip == "::1";
+  return conn == nullptr || conn->IsLocal();
 }
 
 void DebugHelp(CommandContext& ctx) {
@@ -49,8 +47,7 @@ void DebugHelp(CommandContext& ctx) {
       "HELP",
       "    Print this help.",
   };
-  ctx.rb.StartArray(std::size(kLines));
-  for (const char* line : kLines) ctx.rb.SendSimple(line);
+  ctx.rb.SendSimpleLines(kLines);
 }
 
 void DebugObject(CommandContext& ctx) {

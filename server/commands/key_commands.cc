@@ -531,8 +531,7 @@ void CmdObjectHelp(CommandContext& ctx) {
       "HELP",
       "    Prints this help.",
   };
-  ctx.rb.StartArray(std::size(kLines));
-  for (const char* l : kLines) ctx.rb.SendSimple(l);
+  ctx.rb.SendSimpleLines(kLines);
 }
 
 // Only reached for a bare OBJECT: subcommands are dispatched directly.

@@ -117,8 +117,7 @@ void CmdPubsubHelp(CommandContext& ctx) {
       "HELP",
       "    Prints this help.",
   };
-  ctx.rb.StartArray(std::size(kLines));
-  for (const char* l : kLines) ctx.rb.SendSimple(l);
+  ctx.rb.SendSimpleLines(kLines);
 }
 
 void CmdPubsub(CommandContext& ctx) { ctx.ReplyWrongArity(); }

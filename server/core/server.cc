@@ -34,10 +34,6 @@ uint64_t FastRandom() {
   return gen();
 }
 
-bool IsLoopback(std::string_view ip) {
-  return ip.starts_with("127.") || ip == "::1" || ip.starts_with("::ffff:127.");
-}
-
 }  // namespace
 
 Server::Server(Config* config)
@@ -167,8 +163,7 @@ bool Server::OnOpen(net::Connection* conn) {
     c->rb().SendError(errors::kMaxClients);
     return false;
   }
-  if (cf.protected_mode && cf.requirepass.empty() && !conn->is_unix() &&
-      !IsLoopback(conn->peer_ip())) {
+  if (cf.protected_mode && cf.requirepass.empty() && !conn->IsLocal()) {
     c->rb().SendError(errors::kDenied);
     return false;
   }

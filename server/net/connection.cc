@@ -64,6 +64,12 @@ std::string_view Connection::peer_ip() const {
   return colon == std::string_view::npos ? p : p.substr(0, colon);
 }
 
+bool Connection::IsLocal() const {
+  if (unix_) return true;
+  std::string_view ip = peer_ip();
+  return ip.starts_with("127.") || ip == "::1" || ip.starts_with("::ffff:127.");
+}
+
 int Connection::fd() const {
   uv_os_fd_t fd = -1;
   uv_fileno(reinterpret_cast<const uv_handle_t*>(stream_), &fd);

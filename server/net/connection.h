@@ -46,6 +46,8 @@ class Connection {
   const std::string& peer() const { return peer_; }
   const std::string& local() const { return local_; }
   std::string_view peer_ip() const;
+  // Unix socket or loopback peer: what protected-mode and enable-*-command "local" allow.
+  bool IsLocal() const;
   int fd() const;
 
   OutputBuffer& out() { return out_; }

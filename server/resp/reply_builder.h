@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <iterator>
 #include <string_view>
 
 #include "server/resp/output_buffer.h"
@@ -64,6 +65,12 @@ class ReplyBuilder {
   // Out-of-band messages (pub/sub); an array in RESP2.
   void StartPush(size_t n) { SendPrefixed(resp3_ ? '>' : '*', static_cast<int64_t>(n)); }
   // Attribute-free "empty" values.
+  // An array of status lines: every HELP subcommand answers this way.
+  template <typename Lines>
+  void SendSimpleLines(const Lines& lines) {
+    StartArray(std::size(lines));
+    for (std::string_view line : lines) SendSimple(line);
+  }
   void SendEmptyArray() { out_->Append("*0\r\n", 4); }
 
   void SendBulks(std::initializer_list<std::string_view> items) {
