@@ -2,6 +2,8 @@
 #include <cctype>
 #include <string>
 
+#include <spdlog/spdlog.h>
+
 #include "server/commands/register.h"
 #include "server/core/context.h"
 #include "server/core/server.h"
@@ -21,10 +23,10 @@ void CmdTime(CommandContext& ctx) {
 
 void CmdLastSave(CommandContext& ctx) { ctx.rb.SendLong(ctx.server.last_save_time()); }
 
-// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. Nothing is persisted until the persistence
-// layer lands, so SAVE and NOSAVE both just stop the server; the reply is the closed socket.
+// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. Persistence decides through the server's shutdown
+// hooks whether to save; on success the reply is the closed socket, as with Redis.
 void CmdShutdown(CommandContext& ctx) {
-  bool nosave = false, save = false, abort = false;
+  bool nosave = false, save = false, abort = false, force = false;
   for (size_t i = 1; i < ctx.argc(); ++i) {
     std::string_view a = ctx.arg(i);
     auto is = [a](std::string_view w) { return EqualsNoCase(a, w); };
@@ -32,8 +34,10 @@ void CmdShutdown(CommandContext& ctx) {
       nosave = true;
     } else if (is("save")) {
       save = true;
-    } else if (is("now") || is("force")) {
-      // No replicas to wait for and nothing to fail yet: accepted.
+    } else if (is("now")) {
+      // No replicas to wait for yet: accepted.
+    } else if (is("force")) {
+      force = true;
     } else if (is("abort")) {
       abort = true;
     } else {
@@ -51,6 +55,12 @@ void CmdShutdown(CommandContext& ctx) {
   }
   if (ctx.client->in_multi) {
     ctx.rb.SendError("ERR Command not allowed inside a transaction");
+    return;
+  }
+  std::string err = ctx.server.PrepareShutdown(save, nosave, force);
+  if (!err.empty()) {
+    spdlog::warn("Errors trying to SHUTDOWN: {}", err);
+    ctx.rb.SendError("ERR Errors trying to SHUTDOWN. Check logs.");
     return;
   }
   ctx.server.RequestShutdown();

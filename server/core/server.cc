@@ -73,10 +73,20 @@ std::string Server::Start() {
   cron_timer_ = loop_.AddTimer(1, 1000 / hz, [this] { Cron(); });
   loop_.OnSignal(SIGTERM, [this] {
     spdlog::warn("Received SIGTERM scheduling shutdown...");
+    std::string err = PrepareShutdown(false, false, false);
+    if (!err.empty()) {
+      spdlog::warn("Errors trying to shut down the server: {}", err);
+      return;
+    }
     RequestShutdown();
   });
   loop_.OnSignal(SIGINT, [this] {
     spdlog::warn("Received SIGINT scheduling shutdown...");
+    std::string err = PrepareShutdown(false, false, false);
+    if (!err.empty()) {
+      spdlog::warn("Errors trying to shut down the server: {}", err);
+      return;
+    }
     RequestShutdown();
   });
   signal(SIGPIPE, SIG_IGN);
@@ -271,7 +281,20 @@ void Server::Cron() {
     stats_.ops_sample_time_ms = now;
     stats_.ops_sample_count = stats_.commands_processed;
   }
+  child_.Poll();
+  for (auto& hook : cron_hooks_) hook();
   ++cron_loops_;
+}
+
+std::string Server::PrepareShutdown(bool save, bool nosave, bool force) {
+  std::string first_error;
+  for (auto& hook : shutdown_hooks_) {
+    std::string err = hook(save, nosave);
+    if (!err.empty() && first_error.empty()) first_error = err;
+  }
+  if (!first_error.empty() && !force) return first_error;
+  child_.Kill();
+  return "";
 }
 
 void Server::SleepMs(int64_t ms) {

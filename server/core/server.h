@@ -18,6 +18,7 @@
 #include "server/core/lazy_free.h"
 #include "server/net/event_loop.h"
 #include "server/net/net_server.h"
+#include "server/persist/child_process.h"
 #include "server/pubsub/pubsub.h"
 #include "server/store/db.h"
 
@@ -106,6 +107,20 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   // Resets CONFIG RESETSTAT counters.
   void ResetStats();
 
+  // The forked child (BGSAVE, BGREWRITEAOF); cron reaps it.
+  ChildProcess& child() { return child_; }
+  // Called at the end of every cron run; persistence registers its periodic work here (save
+  // points, AOF fsync/rewrite checks) so the core does not depend on it.
+  void AddCronHook(std::function<void()> hook) { cron_hooks_.push_back(std::move(hook)); }
+  // Called before the process exits on SHUTDOWN/SIGTERM; a hook returning an error text refuses
+  // the shutdown (SHUTDOWN replies "ERR Errors trying to SHUTDOWN. Check logs."), unless forced.
+  using ShutdownHook = std::function<std::string(bool save, bool nosave)>;
+  void AddShutdownHook(ShutdownHook hook) { shutdown_hooks_.push_back(std::move(hook)); }
+  // Runs the shutdown hooks; returns "" when the server may exit.
+  std::string PrepareShutdown(bool save, bool nosave, bool force);
+  void set_last_save_time(int64_t s) { last_save_s_ = s; }
+  void ResetDirty() { dirty_ = 0; }
+
   // Memory as INFO reports it.
   size_t UsedMemory() const;
   // Registered by the DEBUG/SHUTDOWN family: pause the loop for ms (DEBUG SLEEP).
@@ -152,6 +167,9 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   uint64_t cron_timer_ = 0;
   int cron_loops_ = 0;
   bool active_expire_ = true;
+  ChildProcess child_;
+  std::vector<std::function<void()>> cron_hooks_;
+  std::vector<ShutdownHook> shutdown_hooks_;
   OutputBuffer discard_;  // where replies go under CLIENT REPLY OFF/SKIP
   ClientPause client_pause_;
 };
