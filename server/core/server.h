@@ -24,6 +24,9 @@
 
 namespace sable {
 
+class RdbPersistence;
+class AofPersistence;
+
 struct ServerStats {
   uint64_t connections_received = 0;  // total_connections_received
   uint64_t commands_processed = 0;    // total_commands_processed
@@ -107,6 +110,12 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   // Resets CONFIG RESETSTAT counters.
   void ResetStats();
 
+  // Persistence (server/persist), attached by main.cc; nullptr in tests that do not need it.
+  RdbPersistence* rdb() { return rdb_; }
+  AofPersistence* aof() { return aof_; }
+  void set_rdb(RdbPersistence* p) { rdb_ = p; }
+  void set_aof(AofPersistence* p) { aof_ = p; }
+
   // The forked child (BGSAVE, BGREWRITEAOF); cron reaps it.
   ChildProcess& child() { return child_; }
   // Called at the end of every cron run; persistence registers its periodic work here (save
@@ -168,6 +177,8 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   int cron_loops_ = 0;
   bool active_expire_ = true;
   ChildProcess child_;
+  RdbPersistence* rdb_ = nullptr;
+  AofPersistence* aof_ = nullptr;
   std::vector<std::function<void()>> cron_hooks_;
   std::vector<ShutdownHook> shutdown_hooks_;
   OutputBuffer discard_;  // where replies go under CLIENT REPLY OFF/SKIP
