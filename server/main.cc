@@ -13,6 +13,8 @@
 
 #include "server/config/config.h"
 #include "server/core/server.h"
+#include "server/persist/aof.h"
+#include "server/persist/rdb_persistence.h"
 
 namespace {
 
@@ -61,12 +63,30 @@ int main(int argc, char** argv) {
     return std::nullopt;
   });
   sable::Server server(&config);
+  // RDB first: its MISCONF check comes before the AOF's, as in Redis.
+  sable::RdbPersistence rdb(&server);
+  sable::AofPersistence aof(&server);
   std::string err = server.Start();
   if (!err.empty()) {
     spdlog::critical("{}", err);
     return 1;
   }
   spdlog::info("Server initialized");
+  // Start-up load, as Redis 7.0: the manifest is read in any case; with appendonly yes the AOF
+  // is the dataset (the RDB is not read even when there is no AOF yet), else dump.rdb.
+  err = aof.ReadManifestOnStartup();
+  if (err.empty()) {
+    if (config.values().appendonly) {
+      err = aof.LoadOnStartup();
+    } else {
+      err = rdb.LoadOnStartup();
+    }
+  }
+  if (err.empty()) err = aof.OpenOnStartup();
+  if (!err.empty()) {
+    spdlog::critical("{}", err);
+    return 1;
+  }
   spdlog::info("Ready to accept connections tcp");
   server.Run();
   spdlog::warn("Sable is now ready to exit, bye bye...");

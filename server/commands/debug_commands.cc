@@ -1,9 +1,13 @@
-// DEBUG: the subset tests and tools use (SLEEP, SET-ACTIVE-EXPIRE, OBJECT, PROTOCOL, LOG), gated
-// by enable-debug-command exactly as Redis 7.0 gates it.
+// DEBUG: the subset tests and tools use (SLEEP, SET-ACTIVE-EXPIRE, OBJECT, PROTOCOL, LOG, RELOAD,
+// DIGEST, DIGEST-VALUE), gated by enable-debug-command exactly as Redis 7.0 gates it.
+#include <arpa/inet.h>
+
+#include <array>
 #include <cctype>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include <spdlog/spdlog.h>
@@ -11,8 +15,11 @@
 #include "server/commands/register.h"
 #include "server/core/context.h"
 #include "server/core/server.h"
+#include "server/persist/rdb_persistence.h"
+#include "server/persist/rdb_writer.h"
 #include "server/resp/errors.h"
 #include "server/util/clock.h"
+#include "server/util/sha1.h"
 #include "server/util/strings.h"
 
 namespace sable {
@@ -34,10 +41,22 @@ void DebugHelp(CommandContext& ctx) {
       "    Write <message> to the server log.",
       "OBJECT <key>",
       "    Show low level info about the `key` and associated value.",
+      "DIGEST",
+      "    Output a hex signature representing the current DB content.",
+      "DIGEST-VALUE <key> [<key> ...]",
+      "    Output a hex signature of the values of all the specified keys.",
       "PROTOCOL <type>",
       "    Reply with a test value of the specified type. <type> can be: string,",
       "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
       "    true, false.",
+      "RELOAD [option ...]",
+      "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+      "    * NOSAVE: the database will be loaded from an existing RDB file.",
+      "    Examples:",
+      "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+      "      the database.",
+      "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+      "      existing RDB file.",
       "SET-ACTIVE-EXPIRE <0|1>",
       "    Setting it to 0 disables expiring keys in background when they are not",
       "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -56,8 +75,13 @@ void DebugObject(CommandContext& ctx) {
     ctx.rb.SendError("ERR no such key");
     return;
   }
-  size_t serialized = e->IsInt() ? 8 : e->StringLength();
-  if (e->type() != ObjType::kString) serialized = e->Footprint();
+  // Redis's rdbSavedObjectLen(): the value's RDB encoding without the type byte (the DUMP
+  // payload less its type byte and 10-byte footer).
+  std::string payload, err;
+  size_t serialized = 0;
+  if (DumpPayload(*e, ctx.server.cfg().rdbcompression, &payload, &err)) {
+    serialized = payload.size() - 11;
+  }
   char buf[256];
   std::snprintf(buf, sizeof(buf),
                 "Value at:%p refcount:1 encoding:%.*s serializedlength:%zu lru:%u "
@@ -118,6 +142,112 @@ void DebugProtocol(CommandContext& ctx) {
   }
 }
 
+// Redis's DEBUG DIGEST building blocks (debug.c): xor a SHA1 into a digest, or mix data in so the
+// order of mixing matters.
+using Digest = std::array<uint8_t, 20>;
+
+void XorDigest(Digest& digest, const void* p, size_t n) {
+  Sha1 sha;
+  sha.Update(p, n);
+  Digest h = sha.Final();
+  for (int i = 0; i < 20; ++i) digest[i] ^= h[i];
+}
+
+void MixDigest(Digest& digest, const void* p, size_t n) {
+  XorDigest(digest, p, n);
+  Sha1 sha;
+  sha.Update(digest.data(), digest.size());
+  digest = sha.Final();
+}
+
+// Redis's xorObjectDigest(): the type, the value, and whether there is a TTL. Strings match
+// Redis byte for byte; types without their own rule yet mix their RDB encoding.
+void MixValue(Db& db, const Entry* e, Digest& digest) {
+  uint32_t type = htonl(static_cast<uint32_t>(e->type()));
+  MixDigest(digest, &type, sizeof(type));
+  if (e->type() == ObjType::kString) {
+    char buf[32];
+    std::string_view v = e->StringValue(buf);
+    MixDigest(digest, v.data(), v.size());
+  } else {
+    std::string payload, err;
+    if (DumpPayload(*e, false, &payload, &err)) MixDigest(digest, payload.data(), payload.size());
+  }
+  if (db.GetExpire(e) != -1) XorDigest(digest, "!!expire!!", 10);
+}
+
+std::string HexDigest(const Digest& d) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (uint8_t b : d) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+void DebugDigest(CommandContext& ctx) {
+  Digest final{};
+  for (int j = 0; j < ctx.server.db_count(); ++j) {
+    Db& db = ctx.server.db(j);
+    if (db.size() == 0) continue;
+    uint32_t aux = htonl(static_cast<uint32_t>(j));
+    MixDigest(final, &aux, sizeof(aux));
+    db.ForEach([&](Entry* e) {
+      Digest d{};
+      std::string_view key = e->key();
+      MixDigest(d, key.data(), key.size());
+      MixValue(db, e, d);
+      XorDigest(final, d.data(), d.size());
+    });
+  }
+  ctx.rb.SendSimple(HexDigest(final));
+}
+
+void DebugDigestValue(CommandContext& ctx) {
+  ctx.rb.StartArray(ctx.argc() - 2);
+  for (size_t j = 2; j < ctx.argc(); ++j) {
+    Digest d{};
+    // Logically expired keys count too: Peek, not Find.
+    Entry* e = ctx.db().Peek(ctx.arg(j));
+    if (e != nullptr) MixValue(ctx.db(), e, d);
+    ctx.rb.SendSimple(HexDigest(d));
+  }
+}
+
+// DEBUG RELOAD [NOSAVE]: save, then replace the dataset with what the file holds.
+void DebugReload(CommandContext& ctx) {
+  bool save = true;
+  for (size_t j = 2; j < ctx.argc(); ++j) {
+    std::string_view opt = ctx.arg(j);
+    if (EqualsNoCase(opt, "nosave")) {
+      save = false;
+    } else if (EqualsNoCase(opt, "merge") || EqualsNoCase(opt, "noflush")) {
+      // The load replaces the dataset whole (fresh databases swapped in), so there is no merging.
+      ctx.rb.SendError("ERR DEBUG RELOAD MERGE and NOFLUSH are not supported");
+      return;
+    } else {
+      ctx.rb.SendError("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+      return;
+    }
+  }
+  RdbPersistence* rdb = ctx.server.rdb();
+  if (rdb == nullptr) {
+    ctx.rb.SendError("ERR");
+    return;
+  }
+  std::string err;
+  if (save && !rdb->Save(&err)) {
+    ctx.rb.SendError("ERR");
+    return;
+  }
+  if (!rdb->Reload(&err)) {
+    ctx.rb.SendError("ERR Error trying to load the RDB dump, check server logs.");
+    return;
+  }
+  ctx.rb.SendOk();
+}
+
 void CmdDebug(CommandContext& ctx) {
   if (!DebugAllowed(ctx)) {
     ctx.rb.SendError(
@@ -143,6 +273,12 @@ void CmdDebug(CommandContext& ctx) {
     DebugObject(ctx);
   } else if (EqualsNoCase(sub, "protocol") && argc == 3) {
     DebugProtocol(ctx);
+  } else if (EqualsNoCase(sub, "reload")) {
+    DebugReload(ctx);
+  } else if (EqualsNoCase(sub, "digest") && argc == 2) {
+    DebugDigest(ctx);
+  } else if (EqualsNoCase(sub, "digest-value") && argc >= 2) {
+    DebugDigestValue(ctx);
   } else if (EqualsNoCase(sub, "log") && argc == 3) {
     spdlog::warn("DEBUG LOG: {}", ctx.arg(2));
     ctx.rb.SendOk();

@@ -117,7 +117,10 @@ void ExpireGeneric(CommandContext& ctx, bool relative, bool seconds) {
 
   std::string_view key = ctx.arg(1);
   bool lazy = ctx.server.cfg().lazyfree_lazy_expire;
-  switch (OpExpire(ctx.db(), key, when, flags, ctx.server.ExpireAllowed(), lazy)) {
+  // While loading the AOF a past time only sets the TTL: later entries of the log were written
+  // while the key was alive (Redis's checkAlreadyExpired() is false while loading).
+  bool may_delete = ctx.server.ExpireAllowed() && !ctx.server.loading();
+  switch (OpExpire(ctx.db(), key, when, flags, may_delete, lazy)) {
     case ExpireResult::kNoKey:
     case ExpireResult::kSkipped:
       ctx.rb.SendLong(0);

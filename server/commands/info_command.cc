@@ -17,6 +17,8 @@
 #include "server/config/config.h"
 #include "server/core/context.h"
 #include "server/core/server.h"
+#include "server/persist/aof.h"
+#include "server/persist/rdb_persistence.h"
 #include "server/util/clock.h"
 #include "server/util/strings.h"
 
@@ -204,7 +206,8 @@ void MemorySection(CommandContext& ctx, InfoWriter& w) {
 void PersistenceSection(CommandContext& ctx, InfoWriter& w) {
   Server& s = ctx.server;
   w.Section("Persistence");
-  w.Field("loading", "0");
+  RdbPersistence* rdb = s.rdb();
+  w.Field("loading", s.loading() ? "1" : "0");
   w.Field("async_loading", "0");
   w.Field("current_cow_peak", "0");
   w.Field("current_cow_size", "0");
@@ -213,27 +216,36 @@ void PersistenceSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("current_save_keys_processed", "0");
   w.Field("current_save_keys_total", "0");
   w.FieldU("rdb_changes_since_last_save", s.dirty());
-  w.Field("rdb_bgsave_in_progress", "0");
+  w.Field("rdb_bgsave_in_progress", rdb && rdb->bgsave_in_progress() ? "1" : "0");
   w.Field("rdb_last_save_time", s.last_save_time());
-  w.Field("rdb_last_bgsave_status", "ok");
-  w.Field("rdb_last_bgsave_time_sec", "-1");
-  w.Field("rdb_current_bgsave_time_sec", "-1");
-  w.Field("rdb_saves", "0");
+  w.Field("rdb_last_bgsave_status", !rdb || rdb->last_bgsave_ok() ? "ok" : "err");
+  w.Field("rdb_last_bgsave_time_sec", rdb ? rdb->last_bgsave_time_sec() : -1);
+  w.Field("rdb_current_bgsave_time_sec", rdb ? rdb->current_bgsave_time_sec() : -1);
+  w.FieldU("rdb_saves", rdb ? rdb->saves() : 0);
   w.Field("rdb_last_cow_size", "0");
-  w.Field("rdb_last_load_keys_expired", "0");
-  w.Field("rdb_last_load_keys_loaded", "0");
-  w.Field("aof_enabled", "0");
-  w.Field("aof_rewrite_in_progress", "0");
-  w.Field("aof_rewrite_scheduled", "0");
-  w.Field("aof_last_rewrite_time_sec", "-1");
-  w.Field("aof_current_rewrite_time_sec", "-1");
-  w.Field("aof_last_bgrewrite_status", "ok");
-  w.Field("aof_rewrites", "0");
-  w.Field("aof_rewrites_consecutive_failures", "0");
-  w.Field("aof_last_write_status", "ok");
+  w.FieldU("rdb_last_load_keys_expired", rdb ? rdb->last_load_keys_expired() : 0);
+  w.FieldU("rdb_last_load_keys_loaded", rdb ? rdb->last_load_keys_loaded() : 0);
+  AofStatus aof = s.aof() ? s.aof()->Status() : AofStatus{};
+  w.Field("aof_enabled", aof.enabled ? "1" : "0");
+  w.Field("aof_rewrite_in_progress", aof.rewrite_in_progress ? "1" : "0");
+  w.Field("aof_rewrite_scheduled", aof.rewrite_scheduled ? "1" : "0");
+  w.Field("aof_last_rewrite_time_sec", aof.last_rewrite_time_sec);
+  w.Field("aof_current_rewrite_time_sec", aof.current_rewrite_time_sec);
+  w.Field("aof_last_bgrewrite_status", aof.last_bgrewrite_ok ? "ok" : "err");
+  w.FieldU("aof_rewrites", aof.rewrites);
+  w.FieldU("aof_rewrites_consecutive_failures", aof.rewrites_consecutive_failures);
+  w.Field("aof_last_write_status", aof.last_write_ok ? "ok" : "err");
   w.Field("aof_last_cow_size", "0");
   w.Field("module_fork_in_progress", "0");
   w.Field("module_fork_last_cow_size", "0");
+  if (aof.enabled) {
+    w.Field("aof_current_size", aof.current_size);
+    w.Field("aof_base_size", aof.base_size);
+    w.Field("aof_pending_rewrite", aof.rewrite_scheduled ? "1" : "0");
+    w.FieldU("aof_buffer_length", aof.buffer_length);
+    w.Field("aof_pending_bio_fsync", static_cast<int64_t>(aof.pending_bio_fsync));
+    w.FieldU("aof_delayed_fsync", aof.delayed_fsync);
+  }
 }
 
 void StatsSection(CommandContext& ctx, InfoWriter& w) {
@@ -270,8 +282,8 @@ void StatsSection(CommandContext& ctx, InfoWriter& w) {
   w.FieldU("keyspace_misses", Db::misses);
   w.FieldU("pubsub_channels", s.pubsub().NumChannels());
   w.FieldU("pubsub_patterns", s.pubsub().NumPat());
-  w.Field("latest_fork_usec", "0");
-  w.Field("total_forks", "0");
+  w.Field("latest_fork_usec", s.child().last_fork_usec());
+  w.FieldU("total_forks", s.child().total_forks());
   w.Field("migrate_cached_sockets", "0");
   w.Field("slave_expires_tracked_keys", "0");
   w.Field("active_defrag_hits", "0");

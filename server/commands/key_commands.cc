@@ -11,6 +11,7 @@
 #include "server/core/context.h"
 #include "server/core/op_status.h"
 #include "server/core/server.h"
+#include "server/persist/rdb_persistence.h"
 #include "server/resp/errors.h"
 #include "server/util/clock.h"
 #include "server/util/glob.h"
@@ -318,6 +319,7 @@ void CmdFlushAll(CommandContext& ctx) {
   if (!ParseFlushMode(ctx, &lazy)) return;
   size_t removed = 0;
   for (int i = 0; i < ctx.server.db_count(); ++i) removed += ctx.server.db(i).Flush(lazy);
+  if (RdbPersistence* rdb = ctx.server.rdb()) rdb->AfterFlushAll();
   // Redis adds one on top of the removed keys, so even an empty FLUSHALL is propagated.
   ctx.Propagate(static_cast<long long>(removed) + 1);
   ctx.rb.SendOk();

@@ -15,6 +15,9 @@ void RegisterAllCommands(CommandRegistry& registry) {
   RegisterClientCommand(registry);
   RegisterCommandCommand(registry);
   RegisterDebugCommands(registry);
+  RegisterPersistenceCommands(registry);
+  RegisterDumpCommands(registry);
+  RegisterAofCommands(registry);
 }
 
 }  // namespace sable

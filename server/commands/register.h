@@ -21,6 +21,9 @@ void RegisterConfigCommand(CommandRegistry& registry);
 void RegisterClientCommand(CommandRegistry& registry);
 void RegisterCommandCommand(CommandRegistry& registry);
 void RegisterDebugCommands(CommandRegistry& registry);
+void RegisterPersistenceCommands(CommandRegistry& registry);
+void RegisterDumpCommands(CommandRegistry& registry);
+void RegisterAofCommands(CommandRegistry& registry);
 
 // Builds a table entry. Keys are argv[first..last] every step (last < 0 counts from the end).
 inline CommandSpec MakeCommand(std::string name, int arity, uint32_t flags, uint32_t acl,

@@ -147,6 +147,14 @@ void CmdSet(CommandContext& ctx) {
       std::vector<std::string> argv = {"SET", std::string(key), std::string(ctx.arg(2)), "PXAT",
                                        std::to_string(exp.when_ms)};
       ctx.PropagateAs(std::move(argv));
+    } else if (get) {
+      // GET changes nothing downstream; Redis drops it (every occurrence) from the stream.
+      std::vector<std::string> argv;
+      for (size_t i = 0; i < ctx.argc(); ++i) {
+        if (i >= 3 && EqualsNoCase(ctx.arg(i), "get")) continue;
+        argv.emplace_back(ctx.arg(i));
+      }
+      ctx.PropagateAs(std::move(argv));
     } else {
       ctx.Propagate();
     }
@@ -305,7 +313,14 @@ void CmdGetEx(CommandContext& ctx) {
   char buf[24];
   ctx.rb.SendBulk(e->StringValue(buf));
   std::string key(ctx.arg(1));
-  if (exp.kind == ExpireOption::kRelative || exp.kind == ExpireOption::kAbsolute) {
+  bool lazy = ctx.server.cfg().lazyfree_lazy_expire;
+  if (exp.kind == ExpireOption::kAbsolute && exp.when_ms <= CachedMs() &&
+      ctx.server.ExpireAllowed() && !ctx.server.loading()) {
+    // EXAT/PXAT already past: the key goes now, downstream as DEL (UNLINK with lazy expire).
+    db.Delete(key, lazy);
+    ctx.Notify(kNotifyGeneric, "del", key);
+    ctx.PropagateAs({lazy ? "UNLINK" : "DEL", key});
+  } else if (exp.kind == ExpireOption::kRelative || exp.kind == ExpireOption::kAbsolute) {
     db.SetExpire(e, exp.when_ms);
     ctx.Notify(kNotifyGeneric, "expire", key);
     ctx.PropagateAs({"PEXPIREAT", key, std::to_string(exp.when_ms)});

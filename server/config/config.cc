@@ -557,6 +557,7 @@ std::vector<Directive> BuildTable() {
   t.push_back(Bool("rdbchecksum", &C::rdbchecksum));
   t.push_back(Bool("rdb-del-sync-files", &C::rdb_del_sync_files));
   t.push_back(Bool("rdb-save-incremental-fsync", &C::rdb_save_incremental_fsync));
+  t.push_back(Int("rdb-key-save-delay", &C::rdb_key_save_delay, INT_MIN, INT_MAX));
   t.push_back(Bool("appendonly", &C::appendonly));
   t.push_back(String("appendfilename", &C::appendfilename, kImmutable));
   t.push_back(String("appenddirname", &C::appenddirname, kImmutable));
@@ -865,6 +866,11 @@ std::optional<std::string> Config::LoadText(std::string_view text, int depth) {
       return FatalError(line_no, trimmed, "wrong number of arguments");
     }
     if (args.empty()) args.emplace_back();
+    // Redis 7.0: a multi-argument directive given as one argument ("--save '60 1'") is split.
+    if ((d.flags & kMultiArg) && args.size() == 1 && !args[0].empty()) {
+      std::vector<std::string> parts;
+      if (SplitArgs(args[0], &parts) && parts.size() > 1) args.assign(parts.begin(), parts.end());
+    }
     if (d.name == "save") {
       // Several save lines accumulate; the first one replaces the defaults.
       ServerConfig tmp = values_;

@@ -166,6 +166,7 @@ struct ServerConfig {
   bool rdbchecksum = true;        // Append a CRC64 checksum to RDB files.
   bool rdb_del_sync_files = false;  // Delete RDB files used only for replication.
   bool rdb_save_incremental_fsync = true;  // fsync RDB files every 4 MB while saving.
+  int rdb_key_save_delay = 0;  // Microseconds slept per key while saving (tests, as Redis).
   bool appendonly = false;        // Append-only file persistence.
   std::string appendfilename = "appendonly.aof";  // Base name of the AOF files.
   std::string appenddirname = "appendonlydir";    // Directory of the AOF files inside dir.

@@ -33,6 +33,13 @@ bool AllowedInPubSubContext(const CommandSpec* cmd) {
          n == "ssubscribe" || n == "sunsubscribe" || n == "ping" || n == "quit" || n == "reset";
 }
 
+bool QueuedWrites(const Client* c) {
+  for (const QueuedCommand& q : c->queued) {
+    if (q.cmd->IsWrite()) return true;
+  }
+  return false;
+}
+
 bool RunsImmediatelyInMulti(const CommandSpec* cmd) {
   const std::string& n = cmd->name;
   return n == "exec" || n == "discard" || n == "multi" || n == "watch" || n == "quit" ||
@@ -189,6 +196,18 @@ void Server::ProcessCommand(Client* c, std::vector<std::string_view>& args) {
     RejectCommand(c, "ERR Command not allowed inside a transaction");
     return;
   }
+  // Persistence errors (a failed BGSAVE, an AOF write error) refuse writes, and PING, with
+  // MISCONF until they clear, as in Redis: clients must not believe a write is durable.
+  if (!disk_error_checks_.empty() && (cmd->IsWrite() || cmd->name == "ping" ||
+                                      (cmd->name == "exec" && QueuedWrites(c)))) {
+    for (auto& check : disk_error_checks_) {
+      std::string err = check();
+      if (err.empty()) continue;
+      ++cmd->rejected_calls;
+      RejectCommand(c, err);
+      return;
+    }
+  }
   if (c->in_pubsub_context() && !AllowedInPubSubContext(cmd)) {
     ++cmd->rejected_calls;
     RejectCommand(c, "ERR Can't execute '" + cmd->name +
@@ -220,6 +239,7 @@ void Server::Call(Client* c, const CommandSpec* cmd, std::vector<std::string_vie
   CommandContext ctx(*this, c, cmd, args, c->rb());
   uint64_t errors_before = c->rb().errors();
   int64_t start = MonoUs();
+  ++call_depth_;
   cmd->handler(ctx);
   int64_t duration = MonoUs() - start;
   ++cmd->calls;
@@ -232,17 +252,38 @@ void Server::Call(Client* c, const CommandSpec* cmd, std::vector<std::string_vie
   }
   if (ctx.dirty > 0) {
     dirty_ += static_cast<uint64_t>(ctx.dirty);
-    if (!sinks_.empty()) {
-      if (ctx.propagate_rewritten) {
-        for (const auto& argv : ctx.rewritten) {
+    if (!sinks_.empty() && !loading_) {
+      if (call_depth_ == 1 && pending_ops_.empty() && ctx.rewritten.size() <= 1) {
+        // The common case, one top-level command with one effect: no copies.
+        if (ctx.propagate_rewritten) {
+          const auto& argv = ctx.rewritten.front();
           std::vector<std::string_view> views(argv.begin(), argv.end());
           Propagate(c->db_index, views);
+        } else {
+          Propagate(c->db_index, args);
         }
+      } else if (ctx.propagate_rewritten) {
+        for (auto& argv : ctx.rewritten) pending_ops_.push_back({c->db_index, std::move(argv)});
       } else {
-        Propagate(c->db_index, args);
+        pending_ops_.push_back({c->db_index, std::vector<std::string>(args.begin(), args.end())});
       }
     }
   }
+  if (--call_depth_ == 0 && !pending_ops_.empty()) PropagatePending();
+}
+
+void Server::PropagatePending() {
+  std::vector<PendingOp> ops;
+  ops.swap(pending_ops_);
+  // Several effects of one execution unit (EXEC, or a command with several) are applied
+  // atomically downstream: Redis wraps them in MULTI/EXEC, a single one goes alone.
+  bool wrap = ops.size() > 1;
+  if (wrap) Propagate(-1, {"MULTI"});
+  for (const PendingOp& op : ops) {
+    std::vector<std::string_view> views(op.argv.begin(), op.argv.end());
+    Propagate(op.db, views);
+  }
+  if (wrap) Propagate(-1, {"EXEC"});
 }
 
 }  // namespace sable

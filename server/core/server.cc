@@ -339,8 +339,10 @@ void Server::DbFlushed(Db& db) {
 
 void Server::KeyExpired(Db& db, std::string_view key) {
   Notify(kNotifyExpired, "expired", key, db.index());
-  std::vector<std::string_view> del = {"DEL", key};
-  Propagate(db.index(), del);
+  // Sent at once, even inside a command or EXEC, so it precedes the command's own effect and
+  // stays outside any MULTI/EXEC (Redis 7.0 does the same).
+  std::vector<std::string_view> del = {cfg().lazyfree_lazy_expire ? "UNLINK" : "DEL", key};
+  if (!loading_) Propagate(db.index(), del);
 }
 
 void Server::Watch(Client* c, std::string_view key) {

@@ -45,7 +45,8 @@ struct ServerStats {
   size_t ops_sample_idx = 0;
 };
 
-// A consumer of the propagated command stream (AOF, replication backlog and replicas).
+// A consumer of the propagated command stream (AOF, replication backlog and replicas). db is -1
+// for commands that belong to no database (the MULTI/EXEC around a transaction's effects).
 using PropagationSink = std::function<void(int db, const std::vector<std::string_view>& argv)>;
 
 class Server : public net::ConnectionHandler, public KeyspaceHooks {
@@ -95,6 +96,19 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   void Propagate(int db, const std::vector<std::string_view>& argv);
   void AddPropagationSink(PropagationSink sink) { sinks_.push_back(std::move(sink)); }
   void AddDirty(long long n) { dirty_ += n; }
+  // True while EXEC runs its queued commands (commands that fork defer to cron then).
+  bool in_exec() const { return call_depth_ > 1; }
+
+  // While loading a dataset (AOF replay) nothing expires and nothing is propagated: the log
+  // replays against the keyspace exactly as it was written.
+  bool loading() const { return loading_; }
+  void set_loading(bool on) { loading_ = on; }
+
+  // A persistence health check run before writes (and PING): a non-empty result is the MISCONF
+  // error the command is refused with. RDB (failed BGSAVE) and AOF (write errors) register one.
+  void AddDiskErrorCheck(std::function<std::string()> check) {
+    disk_error_checks_.push_back(std::move(check));
+  }
 
   // WATCH bookkeeping.
   void Watch(Client* c, std::string_view key);
@@ -148,6 +162,7 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   void KeyModified(Db& db, std::string_view key) override;
   void KeyExpired(Db& db, std::string_view key) override;
   void DbFlushed(Db& db) override;
+  bool ExpiryPaused() override { return loading_; }
 
  private:
   void Cron();
@@ -156,6 +171,8 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   void CloseIdleClients(int64_t now_ms);
   void RejectCommand(Client* c, std::string_view error);
   void CountError(std::string_view error);
+  // Sends what one execution unit propagated, wrapped in MULTI/EXEC when it is several.
+  void PropagatePending();
 
   Config* config_;
   net::EventLoop loop_;
@@ -168,6 +185,15 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   // WATCH: per db, key -> clients watching it.
   std::vector<std::unordered_map<std::string, std::vector<Client*>>> watched_keys_;
   std::vector<PropagationSink> sinks_;
+  // Effects collected while a command runs inside another (EXEC), or a command with several.
+  struct PendingOp {
+    int db;
+    std::vector<std::string> argv;
+  };
+  std::vector<PendingOp> pending_ops_;
+  int call_depth_ = 0;  // nesting of Call(): 1 for a client's command, 2 inside EXEC
+  bool loading_ = false;
+  std::vector<std::function<std::string()>> disk_error_checks_;
   ServerStats stats_;
   std::string run_id_;
   int64_t start_ms_;

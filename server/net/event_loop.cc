@@ -115,7 +115,13 @@ void EventLoop::DrainPosted() {
   for (auto& fn : batch) fn();
 }
 
-void EventLoop::AddBeforeSleep(std::function<void()> fn) { before_sleep_.push_back(std::move(fn)); }
+void EventLoop::AddBeforeSleep(std::function<void()> fn, bool first) {
+  if (first) {
+    before_sleep_.insert(before_sleep_.begin(), std::move(fn));
+  } else {
+    before_sleep_.push_back(std::move(fn));
+  }
+}
 
 void EventLoop::OnSignal(int signum, std::function<void()> fn) {
   auto* s = new Signal;

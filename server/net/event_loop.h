@@ -32,8 +32,9 @@ class EventLoop {
   void CancelTimer(uint64_t id);
   // Thread-safe: runs fn on the loop thread soon.
   void Post(std::function<void()> fn);
-  // Runs fn each iteration before the loop waits for I/O (reply flushing lives here).
-  void AddBeforeSleep(std::function<void()> fn);
+  // Runs fn each iteration before the loop waits for I/O (reply flushing lives here). `first`
+  // puts it ahead of the hooks already registered: the AOF must reach the disk before replies.
+  void AddBeforeSleep(std::function<void()> fn, bool first = false);
   void OnSignal(int signum, std::function<void()> fn);
 
  private:

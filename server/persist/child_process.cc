@@ -47,7 +47,7 @@ void ChildProcess::Finish(int status) {
   start_ms_ = 0;
   done_ = nullptr;
   bool by_signal = WIFSIGNALED(status);
-  int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : by_signal ? WTERMSIG(status) : -1;
   if (done) done(code, by_signal);
 }
 

@@ -14,7 +14,8 @@ namespace sable {
 class ChildProcess {
  public:
   enum class Kind { kNone, kRdb, kAof, kOther };
-  // exit_code is the child's exit status (0 = success); by_signal is set when it was killed.
+  // exit_code is the child's exit status (0 = success); by_signal is set when it was killed, and
+  // exit_code is then the signal number (SIGUSR1 means Kill(): aborted on purpose, no error).
   using Done = std::function<void(int exit_code, bool by_signal)>;
 
   ChildProcess() = default;

@@ -47,7 +47,7 @@ Db::~Db() {
 }
 
 bool Db::Expired(const Entry* e) {
-  if (!e->has_expire()) return false;
+  if (!e->has_expire() || hooks_->ExpiryPaused()) return false;
   ExpireEntry* x = expires_->Find(e->key());
   return x != nullptr && x->when <= CachedMs();
 }

@@ -32,6 +32,9 @@ class KeyspaceHooks {
   virtual void DbFlushed(Db& db) {}
   // Whether expired keys may be deleted here (replicas wait for the primary's DEL).
   virtual bool ExpireAllowed() { return true; }
+  // While true no key counts as expired (loading an AOF: the log was written against keys that
+  // were alive then, as Redis's keyIsExpired() returns 0 while loading).
+  virtual bool ExpiryPaused() { return false; }
 };
 
 class ExpireEntry {

@@ -1,0 +1,119 @@
+#include "server/persist/aof_rewrite.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <string_view>
+#include <vector>
+
+#include "server/core/server.h"
+#include "server/persist/aof_format.h"
+#include "server/persist/rdb_format.h"
+#include "server/persist/rdb_writer.h"
+
+namespace sable {
+namespace {
+
+// Redis's REDIS_AUTOSYNC_BYTES.
+constexpr size_t kAutoSyncBytes = 4 * 1024 * 1024;
+// Encoded commands are handed to the sink in chunks of about this size.
+constexpr size_t kChunk = 64 * 1024;
+
+}  // namespace
+
+bool WriteAofCommands(Server& server, RdbSink& sink, const AofBaseOptions& opts, std::string* err) {
+  std::string out;
+  if (opts.timestamp) AppendTimestampAnnotation(&out, static_cast<int64_t>(std::time(nullptr)));
+  bool ok = true;
+  std::vector<std::string_view> argv;
+  char num[24];
+  for (int i = 0; i < server.db_count() && ok; ++i) {
+    Db& db = server.db(i);
+    if (db.size() == 0) continue;
+    AppendSelect(&out, i);
+    db.ForEach([&](Entry* e) {
+      if (!ok) return;
+      if (e->type() != ObjType::kString) {
+        *err = "Unknown object type for key '" + std::string(e->key()) +
+               "': it has no command form yet (use aof-use-rdb-preamble yes)";
+        ok = false;
+        return;
+      }
+      char buf[24];
+      argv = {"SET", e->key(), e->StringValue(buf)};
+      AppendRespCommand(&out, argv);
+      int64_t when = db.GetExpire(e);
+      if (when != -1) {
+        int len = std::snprintf(num, sizeof(num), "%lld", static_cast<long long>(when));
+        argv = {"PEXPIREAT", e->key(), std::string_view(num, static_cast<size_t>(len))};
+        AppendRespCommand(&out, argv);
+      }
+      if (opts.key_save_delay_us > 0) usleep(static_cast<useconds_t>(opts.key_save_delay_us));
+      if (out.size() >= kChunk) {
+        if (!sink.Write(out.data(), out.size())) {
+          *err = sink.error();
+          ok = false;
+        }
+        out.clear();
+      }
+    });
+  }
+  if (!ok) return false;
+  if (!out.empty() && !sink.Write(out.data(), out.size())) {
+    *err = sink.error();
+    return false;
+  }
+  if (!sink.Flush()) {
+    *err = sink.error();
+    return false;
+  }
+  return true;
+}
+
+std::string WriteAofBaseFile(Server& server, const std::string& path, const AofBaseOptions& opts) {
+  std::string tmp = "temp-rewriteaof-" + std::to_string(getpid()) + ".aof";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) {
+    return std::string("Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): ") +
+           std::strerror(errno);
+  }
+  std::string err;
+  bool ok;
+  {
+    FdSink sink(fd, opts.incremental_fsync ? kAutoSyncBytes : 0);
+    if (opts.rdb_preamble) {
+      RdbSaveOptions rdb;
+      rdb.compress = opts.rdb_compress;
+      rdb.checksum = opts.rdb_checksum;
+      rdb.aof_preamble = true;
+      rdb.key_save_delay_us = opts.key_save_delay_us;
+      ok = WriteRdb(server, sink, rdb, &err);
+    } else {
+      ok = WriteAofCommands(server, sink, opts, &err);
+    }
+  }
+  if (ok && fsync(fd) != 0) {
+    err = std::strerror(errno);
+    ok = false;
+  }
+  if (close(fd) != 0 && ok) {
+    err = std::strerror(errno);
+    ok = false;
+  }
+  if (!ok) {
+    unlink(tmp.c_str());
+    return "Write error writing append only file on disk: " + err;
+  }
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
+    err = std::strerror(errno);
+    unlink(tmp.c_str());
+    return "Error moving temp append only file on the final destination: " + err;
+  }
+  return "";
+}
+
+}  // namespace sable
