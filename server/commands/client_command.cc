@@ -31,8 +31,9 @@ constexpr std::string_view kBadName =
 // CLIENT LIST TYPE / CLIENT KILL TYPE classes, as Redis's getClientType() sees them.
 enum class ClientType { kNormal, kReplica, kPubSub, kMaster };
 
-// No replication links exist yet, so every client is a subscriber or a normal one.
 ClientType TypeOf(const Client* c) {
+  if (c->is_master) return ClientType::kMaster;
+  if (c->is_replica) return ClientType::kReplica;
   return c->subscription_count() > 0 ? ClientType::kPubSub : ClientType::kNormal;
 }
 
@@ -83,6 +84,8 @@ size_t ArgvBytes(const std::vector<std::string>& argv) {
 std::string ClientInfoLine(CommandContext& ctx, Client* c) {
   net::Connection* conn = c->conn();
   std::string flags;
+  if (c->is_replica) flags += 'S';
+  if (c->is_master) flags += 'M';
   if (c->subscription_count() > 0) flags += 'P';
   if (c->in_multi) flags += 'x';
   if (!c->postponed.empty()) flags += 'b';
@@ -311,10 +314,10 @@ void CmdClientKill(CommandContext& ctx) {
   int64_t killed = 0;
   bool kill_self = false;
   for (const auto& [cid, c] : ctx.server.clients()) {
-    // A socketless client cannot be disconnected.
-    if (c->conn() == nullptr || Gone(c)) continue;
-    if (has_addr && c->conn()->peer() != addr) continue;
-    if (has_laddr && c->conn()->local() != laddr) continue;
+    // A socketless client cannot be disconnected, unless a link stands behind it (master).
+    if ((c->conn() == nullptr && !c->close_hook) || Gone(c)) continue;
+    if (has_addr && (c->conn() == nullptr || c->conn()->peer() != addr)) continue;
+    if (has_laddr && (c->conn() == nullptr || c->conn()->local() != laddr)) continue;
     if (has_type && TypeOf(c) != type) continue;
     if (id != 0 && c->id() != id) continue;
     if (has_user && c->user != user) continue;

@@ -4,6 +4,7 @@
 #include "server/commands/register.h"
 #include "server/core/context.h"
 #include "server/core/server.h"
+#include "server/repl/repl_state.h"
 #include "server/resp/errors.h"
 #include "server/util/numbers.h"
 
@@ -186,7 +187,7 @@ void CmdHello(CommandContext& ctx) {
   rb.SendBulk("mode");
   rb.SendBulk(ctx.server.cfg().cluster_enabled ? "cluster" : "standalone");
   rb.SendBulk("role");
-  rb.SendBulk("master");
+  rb.SendBulk(ctx.server.repl().is_replica() ? "replica" : "master");
   rb.SendBulk("modules");
   rb.StartArray(0);
 }

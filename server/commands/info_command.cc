@@ -19,6 +19,8 @@
 #include "server/core/server.h"
 #include "server/persist/aof.h"
 #include "server/persist/rdb_persistence.h"
+#include "server/repl/primary.h"
+#include "server/repl/repl_state.h"
 #include "server/util/clock.h"
 #include "server/util/strings.h"
 
@@ -92,21 +94,6 @@ std::string TimevalString(const timeval& tv) {
   return buf;
 }
 
-// The replication id until replication keeps its own (issue 4): random per process.
-const std::string& ReplId() {
-  static const std::string id = [] {
-    static const char kHex[] = "0123456789abcdef";
-    std::string s(40, '0');
-    uint64_t seed = static_cast<uint64_t>(MonoUs()) ^ (static_cast<uint64_t>(getpid()) << 32);
-    for (auto& ch : s) {
-      seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-      ch = kHex[(seed >> 59) & 15];
-    }
-    return s;
-  }();
-  return id;
-}
-
 void ServerSection(CommandContext& ctx, InfoWriter& w) {
   Server& s = ctx.server;
   const ServerConfig& cfg = s.cfg();
@@ -161,7 +148,8 @@ void ClientsSection(CommandContext& ctx, InfoWriter& w) {
   w.FieldU("maxclients", s.cfg().maxclients);
   w.Field("client_recent_max_input_buffer", "0");
   w.Field("client_recent_max_output_buffer", "0");
-  w.FieldU("blocked_clients", s.client_pause().held_count());
+  w.FieldU("blocked_clients",
+           s.client_pause().held_count() + s.repl_primary().waiting_clients());
   w.Field("tracking_clients", "0");
   w.FieldU("pubsub_clients", pubsub);
   w.Field("clients_in_timeout_table", "0");
@@ -267,9 +255,9 @@ void StatsSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("instantaneous_input_repl_kbps", "0.00");
   w.Field("instantaneous_output_repl_kbps", "0.00");
   w.FieldU("rejected_connections", st.rejected_connections);
-  w.Field("sync_full", "0");
-  w.Field("sync_partial_ok", "0");
-  w.Field("sync_partial_err", "0");
+  w.FieldU("sync_full", s.repl().sync_full);
+  w.FieldU("sync_partial_ok", s.repl().sync_partial_ok);
+  w.FieldU("sync_partial_err", s.repl().sync_partial_err);
   w.FieldU("expired_keys", Db::expired_keys);
   w.FieldF("expired_stale_perc", "%.2f", static_cast<double>(st.expired_stale_perc));
   w.Field("expired_time_cap_reached_count", "0");
@@ -304,19 +292,9 @@ void StatsSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("io_threaded_writes_processed", "0");
 }
 
-void ReplicationSection(CommandContext& ctx, InfoWriter& w) {
+void ReplicationSection(CommandContext& ctx, InfoWriter& w, std::string* out) {
   w.Section("Replication");
-  w.Field("role", "master");
-  w.Field("connected_slaves", "0");
-  w.Field("master_failover_state", "no-failover");
-  w.Field("master_replid", ReplId());
-  w.Field("master_replid2", std::string(40, '0'));
-  w.Field("master_repl_offset", "0");
-  w.Field("second_repl_offset", "-1");
-  w.Field("repl_backlog_active", "0");
-  w.Field("repl_backlog_size", ctx.server.cfg().repl_backlog_size);
-  w.Field("repl_backlog_first_byte_offset", "0");
-  w.Field("repl_backlog_histlen", "0");
+  ctx.server.repl_primary().AppendInfo(out);
 }
 
 void CpuSection(InfoWriter& w) {
@@ -397,7 +375,7 @@ void CmdInfo(CommandContext& ctx) {
   if (want.count("memory")) MemorySection(ctx, w);
   if (want.count("persistence")) PersistenceSection(ctx, w);
   if (want.count("stats")) StatsSection(ctx, w);
-  if (want.count("replication")) ReplicationSection(ctx, w);
+  if (want.count("replication")) ReplicationSection(ctx, w, &out);
   if (want.count("cpu")) CpuSection(w);
   if (want.count("modules")) w.Section("Modules");
   if (want.count("commandstats")) CommandstatsSection(ctx, w);

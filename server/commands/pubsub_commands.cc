@@ -79,6 +79,8 @@ void CmdPUnsubscribe(CommandContext& ctx) {
 void CmdPublish(CommandContext& ctx) {
   ++ctx.server.stats().pubsub_messages;
   size_t n = ctx.server.pubsub().Publish(ctx.arg(1), ctx.arg(2));
+  // Subscribers of replicas get the message too (Redis: replicas only, never the AOF).
+  ctx.PropagateToReplicas();
   ctx.rb.SendLong(static_cast<int64_t>(n));
 }
 

@@ -18,6 +18,8 @@ void RegisterAllCommands(CommandRegistry& registry) {
   RegisterPersistenceCommands(registry);
   RegisterDumpCommands(registry);
   RegisterAofCommands(registry);
+  RegisterPrimaryCommands(registry);
+  RegisterReplicaCommands(registry);
 }
 
 }  // namespace sable

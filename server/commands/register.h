@@ -24,6 +24,10 @@ void RegisterDebugCommands(CommandRegistry& registry);
 void RegisterPersistenceCommands(CommandRegistry& registry);
 void RegisterDumpCommands(CommandRegistry& registry);
 void RegisterAofCommands(CommandRegistry& registry);
+// REPLCONF, SYNC, PSYNC, WAIT, ROLE (server/repl/primary_commands.cc).
+void RegisterPrimaryCommands(CommandRegistry& registry);
+// server/repl/replica_commands.cc: REPLICAOF, SLAVEOF.
+void RegisterReplicaCommands(CommandRegistry& registry);
 
 // Builds a table entry. Keys are argv[first..last] every step (last < 0 counts from the end).
 inline CommandSpec MakeCommand(std::string name, int arity, uint32_t flags, uint32_t acl,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -69,6 +70,15 @@ class Client : public Subscriber {
   ReplyMode reply_mode = ReplyMode::kOn;
   bool skip_next_reply = false;  // CLIENT REPLY SKIP: the command after this one is silent
   bool no_evict = false;
+  // Replication roles of the link: a replica that attached with SYNC/PSYNC (CLIENT LIST flag S,
+  // type replica) and the link to our own primary (flag M, type master; set by the replica side).
+  // Neither times out nor counts as a normal client.
+  bool is_replica = false;
+  bool is_master = false;
+  // Replication offset just after this client's last propagated write: what WAIT waits for.
+  int64_t woff = 0;
+  // Socketless clients with a link behind them (the master client): what CLIENT KILL does.
+  std::function<void()> close_hook;
   // CLIENT PAUSE: the command held until the pause ends (empty when none is held).
   std::vector<std::string> postponed;
 

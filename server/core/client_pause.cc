@@ -38,6 +38,8 @@ void ClientPause::End(Server& server) {
 bool ClientPause::Holds(Client* c, const CommandSpec* cmd) const {
   // A socketless client (tests, internal callers) has no connection to stop reading.
   if (mode_ == Mode::kOff || c->conn() == nullptr) return false;
+  // Replicas keep acknowledging during a pause (WAIT and failover rely on it), as in Redis.
+  if (c->is_replica) return false;
   if (mode_ == Mode::kAll) return true;
   // WRITE: whatever may change the dataset or be propagated, including an EXEC whose
   // transaction holds such a command (Redis checks the flags MULTI gathered).

@@ -30,6 +30,9 @@ class CommandContext {
   void Propagate(long long changes = 1);
   // Records a change to propagate in another form (e.g. relative TTL -> PXAT), as Redis does.
   void PropagateAs(std::vector<std::string> argv, long long changes = 1);
+  // Propagates the command as received to replicas only, without counting a change (PUBLISH,
+  // as Redis's forceCommandPropagation(PROPAGATE_REPL)).
+  void PropagateToReplicas();
   // Fires a keyspace notification for this command's db (type: keyspace_events.h class).
   void Notify(int type, std::string_view event, std::string_view key);
 
@@ -43,6 +46,7 @@ class CommandContext {
   ReplyBuilder& rb;
   long long dirty = 0;
   bool propagate_rewritten = false;
+  bool propagate_repl_only = false;
   std::vector<std::vector<std::string>> rewritten;
 };
 

@@ -5,6 +5,9 @@
 
 #include "server/core/context.h"
 #include "server/core/server.h"
+#include "server/repl/primary.h"
+#include "server/repl/repl_state.h"
+#include "server/repl/replica.h"
 #include "server/resp/errors.h"
 #include "server/util/clock.h"
 #include "server/util/strings.h"
@@ -95,6 +98,8 @@ void Client::DeliverPatternMessage(std::string_view pattern, std::string_view ch
 Db& CommandContext::db() { return server.db(client->db_index); }
 
 void CommandContext::Propagate(long long changes) { dirty += changes; }
+
+void CommandContext::PropagateToReplicas() { propagate_repl_only = true; }
 
 void CommandContext::PropagateAs(std::vector<std::string> argv, long long changes) {
   dirty += changes;
@@ -198,8 +203,9 @@ void Server::ProcessCommand(Client* c, std::vector<std::string_view>& args) {
   }
   // Persistence errors (a failed BGSAVE, an AOF write error) refuse writes, and PING, with
   // MISCONF until they clear, as in Redis: clients must not believe a write is durable.
-  if (!disk_error_checks_.empty() && (cmd->IsWrite() || cmd->name == "ping" ||
-                                      (cmd->name == "exec" && QueuedWrites(c)))) {
+  // The master client is exempt: a replica applies what its primary already accepted.
+  if (!disk_error_checks_.empty() && !c->is_master &&
+      (cmd->IsWrite() || cmd->name == "ping" || (cmd->name == "exec" && QueuedWrites(c)))) {
     for (auto& check : disk_error_checks_) {
       std::string err = check();
       if (err.empty()) continue;
@@ -207,6 +213,26 @@ void Server::ProcessCommand(Client* c, std::vector<std::string_view>& args) {
       RejectCommand(c, err);
       return;
     }
+  }
+  // min-replicas-to-write: a primary without enough good replicas refuses writes.
+  if ((cmd->IsWrite() || (cmd->name == "exec" && QueuedWrites(c))) &&
+      !repl_primary_->WritesAllowed()) {
+    ++cmd->rejected_calls;
+    RejectCommand(c, errors::kNoReplicas);
+    return;
+  }
+  // A replica takes writes only from its primary (replica-read-only), and with
+  // replica-serve-stale-data no refuses most commands while the link is down.
+  bool is_write = cmd->IsWrite() || (cmd->name == "exec" && QueuedWrites(c));
+  if (!c->is_master && is_write && cfg().replica_read_only && replica_->is_replica()) {
+    ++cmd->rejected_calls;
+    RejectCommand(c, errors::kReadOnlyReplica);
+    return;
+  }
+  if (!c->is_master && !(cmd->flags & kCmdStale) && replica_->StaleDenied()) {
+    ++cmd->rejected_calls;
+    RejectCommand(c, errors::kMasterDown);
+    return;
   }
   if (c->in_pubsub_context() && !AllowedInPubSubContext(cmd)) {
     ++cmd->rejected_calls;
@@ -216,7 +242,8 @@ void Server::ProcessCommand(Client* c, std::vector<std::string_view>& args) {
     return;
   }
   // Before MULTI queueing, as in Redis: even queueing a write waits for PAUSE WRITE to end.
-  if (client_pause_.Holds(c, cmd)) {
+  // Not the master client: its stream is applied (and relayed) strictly in order.
+  if (!c->is_master && client_pause_.Holds(c, cmd)) {
     client_pause_.Hold(c, args);
     return;
   }
@@ -239,6 +266,8 @@ void Server::Call(Client* c, const CommandSpec* cmd, std::vector<std::string_vie
   CommandContext ctx(*this, c, cmd, args, c->rb());
   uint64_t errors_before = c->rb().errors();
   int64_t start = MonoUs();
+  // WAIT waits for the replication offset this client's own writes reached.
+  int64_t repl_offset_before = call_depth_ == 0 ? repl_->master_repl_offset() : 0;
   ++call_depth_;
   cmd->handler(ctx);
   int64_t duration = MonoUs() - start;
@@ -250,26 +279,31 @@ void Server::Call(Client* c, const CommandSpec* cmd, std::vector<std::string_vie
     ++cmd->failed_calls;
     CountError(c->rb().last_error());
   }
-  if (ctx.dirty > 0) {
-    dirty_ += static_cast<uint64_t>(ctx.dirty);
-    if (!sinks_.empty() && !loading_) {
-      if (call_depth_ == 1 && pending_ops_.empty() && ctx.rewritten.size() <= 1) {
-        // The common case, one top-level command with one effect: no copies.
-        if (ctx.propagate_rewritten) {
-          const auto& argv = ctx.rewritten.front();
-          std::vector<std::string_view> views(argv.begin(), argv.end());
-          Propagate(c->db_index, views);
-        } else {
-          Propagate(c->db_index, args);
-        }
-      } else if (ctx.propagate_rewritten) {
-        for (auto& argv : ctx.rewritten) pending_ops_.push_back({c->db_index, std::move(argv)});
+  if (ctx.dirty > 0) dirty_ += static_cast<uint64_t>(ctx.dirty);
+  if ((ctx.dirty > 0 || ctx.propagate_repl_only) && !sinks_.empty() && !loading_) {
+    int targets = ctx.dirty > 0 ? kPropagateAll : kPropagateRepl;
+    if (call_depth_ == 1 && pending_ops_.empty() && ctx.rewritten.size() <= 1) {
+      // The common case, one top-level command with one effect: no copies.
+      if (ctx.propagate_rewritten) {
+        const auto& argv = ctx.rewritten.front();
+        std::vector<std::string_view> views(argv.begin(), argv.end());
+        Propagate(c->db_index, views, targets);
       } else {
-        pending_ops_.push_back({c->db_index, std::vector<std::string>(args.begin(), args.end())});
+        Propagate(c->db_index, args, targets);
       }
+    } else if (ctx.propagate_rewritten) {
+      for (auto& argv : ctx.rewritten) {
+        pending_ops_.push_back({c->db_index, std::move(argv), targets});
+      }
+    } else {
+      pending_ops_.push_back(
+          {c->db_index, std::vector<std::string>(args.begin(), args.end()), targets});
     }
   }
   if (--call_depth_ == 0 && !pending_ops_.empty()) PropagatePending();
+  if (call_depth_ == 0 && repl_->master_repl_offset() != repl_offset_before) {
+    c->woff = repl_->master_repl_offset();
+  }
 }
 
 void Server::PropagatePending() {
@@ -278,12 +312,14 @@ void Server::PropagatePending() {
   // Several effects of one execution unit (EXEC, or a command with several) are applied
   // atomically downstream: Redis wraps them in MULTI/EXEC, a single one goes alone.
   bool wrap = ops.size() > 1;
-  if (wrap) Propagate(-1, {"MULTI"});
+  int all_targets = 0;
+  for (const PendingOp& op : ops) all_targets |= op.targets;
+  if (wrap) Propagate(-1, {"MULTI"}, all_targets);
   for (const PendingOp& op : ops) {
     std::vector<std::string_view> views(op.argv.begin(), op.argv.end());
-    Propagate(op.db, views);
+    Propagate(op.db, views, op.targets);
   }
-  if (wrap) Propagate(-1, {"EXEC"});
+  if (wrap) Propagate(-1, {"EXEC"}, all_targets);
 }
 
 }  // namespace sable

@@ -11,6 +11,9 @@
 #include "server/commands/register.h"
 #include "server/config/keyspace_events.h"
 #include "server/core/context.h"
+#include "server/repl/primary.h"
+#include "server/repl/repl_state.h"
+#include "server/repl/replica.h"
 #include "server/resp/errors.h"
 #include "server/util/clock.h"
 #include "server/util/numbers.h"
@@ -50,9 +53,14 @@ Server::Server(Config* config)
   Db::rng = FastRandom;
   RegisterAllCommands(commands_);
   RegisterConfigHooks();
+  repl_ = std::make_unique<ReplicationState>(cfg().repl_backlog_size);
+  repl_primary_ = std::make_unique<ReplPrimary>(this);
+  replica_ = std::make_unique<Replica>(this);
 }
 
 Server::~Server() {
+  replica_.reset();
+  repl_primary_.reset();
   for (auto& [id, c] : clients_) delete c;
   clients_.clear();
   Db::lazy_freer = nullptr;
@@ -152,6 +160,10 @@ void Server::RemoveLocalClient(Client* c) {
   delete c;
 }
 
+bool Server::ExpireAllowed() { return !repl_->is_replica(); }
+
+bool Server::ExpiryPaused() { return loading_ || (replica_ && replica_->applying()); }
+
 Client* Server::FindClient(uint64_t id) {
   auto it = clients_.find(id);
   return it == clients_.end() ? nullptr : it->second;
@@ -194,6 +206,7 @@ void Server::AfterInput(net::Connection* conn) {
 void Server::OnClose(net::Connection* conn) {
   auto* c = static_cast<Client*>(conn->user);
   if (c == nullptr) return;
+  if (repl_primary_) repl_primary_->OnClientClosed(c);
   UnwatchAll(c);
   UnsubscribeAll(c, false);
   clients_.erase(c->id());
@@ -202,7 +215,12 @@ void Server::OnClose(net::Connection* conn) {
 }
 
 void Server::CloseClient(Client* c, bool after_reply) {
-  if (c->conn() == nullptr) return;
+  if (c->conn() == nullptr) {
+    // A socketless client with a link behind it (the master client) closes that link, later:
+    // the caller may be iterating the client table.
+    if (c->close_hook) loop_.Post(c->close_hook);
+    return;
+  }
   if (after_reply) {
     c->conn()->CloseAfterReply();
   } else {
@@ -215,7 +233,10 @@ bool Server::CheckOutputLimits(Client* c) {
   if (conn == nullptr) return true;
   if (conn->closing()) return false;
   const ServerConfig& cf = cfg();
-  ClientClass cls = c->subscription_count() > 0 ? ClientClass::kPubsub : ClientClass::kNormal;
+  // Redis's getClientType(): the link to our primary counts as a normal client.
+  ClientClass cls = c->is_replica                  ? ClientClass::kReplica
+                    : c->subscription_count() > 0 ? ClientClass::kPubsub
+                                                  : ClientClass::kNormal;
   const ClientBufferLimit& lim = cf.client_output_buffer_limit[static_cast<int>(cls)];
   size_t used = conn->out().size();
   bool over = false;
@@ -244,6 +265,8 @@ void Server::CloseIdleClients(int64_t now_ms) {
   for (auto& [id, c] : clients_) {
     // Subscribers wait for messages by design; Redis spares them too.
     if (c->subscription_count() > 0) continue;
+    // Replication links have their own timeout (repl-timeout).
+    if (c->is_replica || c->is_master) continue;
     // Clients held by CLIENT PAUSE are blocked, and Redis never times out blocked clients.
     if (!c->postponed.empty()) continue;
     if (c->conn() && now_ms - c->last_interaction_ms > static_cast<int64_t>(timeout) * 1000) {
@@ -388,8 +411,10 @@ void Server::Notify(int type, std::string_view event, std::string_view key, int 
   }
 }
 
-void Server::Propagate(int db, const std::vector<std::string_view>& argv) {
-  for (auto& sink : sinks_) sink(db, argv);
+void Server::Propagate(int db, const std::vector<std::string_view>& argv, int targets) {
+  for (auto& [sink_targets, sink] : sinks_) {
+    if (sink_targets & targets) sink(db, argv);
+  }
 }
 
 }  // namespace sable

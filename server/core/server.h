@@ -26,6 +26,9 @@ namespace sable {
 
 class RdbPersistence;
 class AofPersistence;
+class ReplicationState;
+class ReplPrimary;
+class Replica;
 
 struct ServerStats {
   uint64_t connections_received = 0;  // total_connections_received
@@ -48,6 +51,8 @@ struct ServerStats {
 // A consumer of the propagated command stream (AOF, replication backlog and replicas). db is -1
 // for commands that belong to no database (the MULTI/EXEC around a transaction's effects).
 using PropagationSink = std::function<void(int db, const std::vector<std::string_view>& argv)>;
+// Where a propagated effect goes: PUBLISH reaches replicas but not the AOF, as in Redis.
+enum PropagateTarget : int { kPropagateAof = 1, kPropagateRepl = 2, kPropagateAll = 3 };
 
 class Server : public net::ConnectionHandler, public KeyspaceHooks {
  public:
@@ -93,8 +98,12 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   // Keyspace notifications (notify-keyspace-events).
   void Notify(int type, std::string_view event, std::string_view key, int db);
   // Appends to the propagated stream (AOF/replicas).
-  void Propagate(int db, const std::vector<std::string_view>& argv);
-  void AddPropagationSink(PropagationSink sink) { sinks_.push_back(std::move(sink)); }
+  void Propagate(int db, const std::vector<std::string_view>& argv,
+                 int targets = kPropagateAll);
+  // A sink receives what is propagated to any of its targets.
+  void AddPropagationSink(PropagationSink sink, int targets = kPropagateAof) {
+    sinks_.push_back({targets, std::move(sink)});
+  }
   void AddDirty(long long n) { dirty_ += n; }
   // True while EXEC runs its queued commands (commands that fork defer to cron then).
   bool in_exec() const { return call_depth_ > 1; }
@@ -130,6 +139,13 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   void set_rdb(RdbPersistence* p) { rdb_ = p; }
   void set_aof(AofPersistence* p) { aof_ = p; }
 
+  // Replication ids, offsets and backlog (server/repl/repl_state.h), and the primary side
+  // (replica connections, PSYNC, WAIT; server/repl/primary.h).
+  ReplicationState& repl() { return *repl_; }
+  ReplPrimary& repl_primary() { return *repl_primary_; }
+  // The link to our own primary (REPLICAOF; server/repl/replica.h).
+  Replica& replica() { return *replica_; }
+
   // The forked child (BGSAVE, BGREWRITEAOF); cron reaps it.
   ChildProcess& child() { return child_; }
   // Called at the end of every cron run; persistence registers its periodic work here (save
@@ -162,7 +178,10 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   void KeyModified(Db& db, std::string_view key) override;
   void KeyExpired(Db& db, std::string_view key) override;
   void DbFlushed(Db& db) override;
-  bool ExpiryPaused() override { return loading_; }
+  // A replica leaves expiry to its primary's DELs, and its master client sees keys as the
+  // primary did when it sent the command.
+  bool ExpireAllowed() override;
+  bool ExpiryPaused() override;
 
  private:
   void Cron();
@@ -184,11 +203,12 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   std::map<uint64_t, Client*> clients_;
   // WATCH: per db, key -> clients watching it.
   std::vector<std::unordered_map<std::string, std::vector<Client*>>> watched_keys_;
-  std::vector<PropagationSink> sinks_;
+  std::vector<std::pair<int, PropagationSink>> sinks_;
   // Effects collected while a command runs inside another (EXEC), or a command with several.
   struct PendingOp {
     int db;
     std::vector<std::string> argv;
+    int targets = kPropagateAll;
   };
   std::vector<PendingOp> pending_ops_;
   int call_depth_ = 0;  // nesting of Call(): 1 for a client's command, 2 inside EXEC
@@ -209,6 +229,9 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   std::vector<ShutdownHook> shutdown_hooks_;
   OutputBuffer discard_;  // where replies go under CLIENT REPLY OFF/SKIP
   ClientPause client_pause_;
+  std::unique_ptr<ReplicationState> repl_;
+  std::unique_ptr<ReplPrimary> repl_primary_;
+  std::unique_ptr<Replica> replica_;
 };
 
 }  // namespace sable
