@@ -344,3 +344,22 @@ def test_protocol_bytes_seen_by_a_hand_made_replica(make_server):
     # Silent for longer than repl-timeout: dropped.
     eventually(lambda: p.info("replication")["connected_slaves"] == 0, timeout=10)
     assert "Disconnecting timedout replica" in primary.output()
+
+
+def test_disk_sync_larger_than_replica_output_limit(make_server):
+    # The RDB file is fed to the socket a window at a time: it never counts against the
+    # replica class of client-output-buffer-limit (Redis sends it beside the reply buffer too).
+    primary = start_primary(make_server, diskless=False,
+                            extra=["--client-output-buffer-limit", "replica 2mb 1mb 10"])
+    p = primary.client()
+    value = "v" * 1000
+    pipe = p.pipeline(transaction=False)
+    for i in range(20000):
+        pipe.set("key:%d" % i, value)
+    pipe.execute()
+    replica = start_replica(make_server, primary)
+    wait_in_sync(primary, replica, timeout=60)
+    r = replica.client()
+    assert r.dbsize() == 20000
+    assert r.get("key:19999") == value
+    assert p.info("stats")["sync_full"] == 1
