@@ -392,6 +392,7 @@ void ReplPrimary::StartDisklessSync() {
     r.diskless = true;
     r.psync_initial_offset = offset;
     r.pending.clear();
+    r.acked_early = false;
   }
 }
 
@@ -414,6 +415,7 @@ void ReplPrimary::DisklessSyncDone(int exit_code, bool by_signal) {
     r.state = ReplicaState::kOnline;
     r.start_on_ack = true;
     r.ack_time_ms = WallMs();
+    if (r.acked_early) PutOnline(r);
   }
   MaybeStartFullSync(false);
 }
@@ -504,6 +506,10 @@ void ReplPrimary::CmdReplconf(CommandContext& ctx) {
       if (offset > r.ack_offset) r.ack_offset = offset;
       r.ack_time_ms = WallMs();
       if (r.state == ReplicaState::kOnline && r.start_on_ack) PutOnline(r);
+      // A replica ACKs only once it has loaded the whole RDB, which can happen before the
+      // transfer child is reaped; DisklessSyncDone then streams at once instead of waiting
+      // for the replica's next periodic ACK (up to a second later).
+      if (r.state == ReplicaState::kWaitBgsaveEnd && r.diskless) r.acked_early = true;
       CheckWaiters();
       return;
     } else if (EqualsNoCase(opt, "getack")) {

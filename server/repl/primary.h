@@ -45,6 +45,7 @@ class ReplPrimary {
     bool old_sync = false;      // SYNC (not PSYNC): no +FULLRESYNC line, disk-based only
     bool diskless = false;      // this full sync streams the RDB to the socket
     bool start_on_ack = false;  // diskless: the stream starts after the first ACK
+    bool acked_early = false;   // diskless: ACKed (so loaded) before the child was reaped
     int64_t psync_initial_offset = 0;
     int64_t ack_offset = 0;
     int64_t ack_time_ms = 0;    // last REPLCONF ACK (or attach time)
