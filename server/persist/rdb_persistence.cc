@@ -8,6 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include "server/core/server.h"
+#include "server/repl/repl_state.h"
+#include "server/repl/replica.h"
 #include "server/util/clock.h"
 
 namespace sable {
@@ -50,6 +52,42 @@ RdbSaveOptions RdbPersistence::SaveOptions() const {
   return o;
 }
 
+RdbSaveOptions RdbPersistence::SnapshotOptions() const {
+  RdbSaveOptions o = SaveOptions();
+  const ReplicationState& rs = server_->repl();
+  int stream_db = -1;
+  if (!rs.is_replica()) {
+    // Without a backlog the node is in no replication chain: the next replica gets a new
+    // history anyway. A primary that wrote nothing since a sync has stream db -1: the next write
+    // emits SELECT, so 0 is safe.
+    if (rs.backlog_active()) stream_db = rs.stream_db() == -1 ? 0 : rs.stream_db();
+  } else {
+    stream_db = server_->replica().SaveInfoStreamDb();
+  }
+  if (stream_db < 0) return o;
+  o.extra_aux.emplace_back("repl-stream-db", std::to_string(stream_db));
+  o.extra_aux.emplace_back("repl-id", rs.replid());
+  o.extra_aux.emplace_back("repl-offset", std::to_string(rs.master_repl_offset()));
+  return o;
+}
+
+void RdbPersistence::RestoreReplInfo(const RdbLoadInfo& info) {
+  // Older writers could store repl-stream-db -1 by mistake; Redis ignores such info.
+  if (info.repl_id.empty() || info.repl_offset < 0 || info.repl_stream_db < 0 ||
+      info.repl_stream_db >= server_->db_count()) {
+    return;
+  }
+  ReplicationState& rs = server_->repl();
+  if (rs.is_replica()) {
+    rs.RestoreAsReplica(info.repl_id, info.repl_offset);
+    server_->replica().RestoreCachedMaster(info.repl_stream_db);
+  } else {
+    rs.RestoreAsPrimary(info.repl_id, info.repl_offset);
+    spdlog::info("Replication history restored from the RDB: replid2 {} valid up to offset {}",
+                 rs.replid2(), rs.second_repl_offset());
+  }
+}
+
 bool RdbPersistence::LoadFile(RdbLoadInfo* info, bool* missing, std::string* err) {
   RdbLoadOptions opts;
   opts.check_crc = server_->cfg().rdbchecksum;
@@ -83,6 +121,7 @@ std::string RdbPersistence::LoadOnStartup() {
     return "Fatal error loading the DB (" + Path() + "): " + err + ". Exiting.";
   }
   if (missing) return "";
+  RestoreReplInfo(info);
   spdlog::info("DB loaded from disk: {:.3f} seconds",
                static_cast<double>(MonoUs() - start) / 1e6);
   return "";
@@ -102,7 +141,7 @@ bool RdbPersistence::Save(std::string* err) {
     return false;
   }
   uint64_t dirty = server_->dirty();
-  if (!SaveRdbFile(*server_, Path(), SaveOptions(), err)) {
+  if (!SaveRdbFile(*server_, Path(), SnapshotOptions(), err)) {
     spdlog::warn("{}", *err);
     return false;
   }
@@ -136,7 +175,7 @@ std::string RdbPersistence::BackgroundSave() {
   ++saves_;
   dirty_before_bgsave_ = server_->dirty();
   last_bgsave_try_s_ = NowS();
-  RdbSaveOptions opts = SaveOptions();
+  RdbSaveOptions opts = SnapshotOptions();
   std::string path = Path();
   Server* server = server_;
   std::string err = server_->child().Start(

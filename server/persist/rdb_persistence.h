@@ -29,6 +29,10 @@ class RdbPersistence {
   // dir/dbfilename as a path.
   std::string Path() const;
   RdbSaveOptions SaveOptions() const;
+  // SaveOptions plus the replication info Redis 7.0 stores in a snapshot of this node
+  // (rdbPopulateSaveInfo): AUX repl-stream-db, repl-id, repl-offset for a replica with a
+  // (cached) primary or a primary with a backlog; nothing for a node in no replication chain.
+  RdbSaveOptions SnapshotOptions() const;
 
   // Writes the snapshot in the foreground (SAVE, SHUTDOWN, DEBUG RELOAD, FLUSHALL). False with
   // *err on failure.
@@ -71,6 +75,8 @@ class RdbPersistence {
  private:
   // Loads dir/dbfilename into the server (all or nothing); *missing when there is no file.
   bool LoadFile(RdbLoadInfo* info, bool* missing, std::string* err);
+  // Start-up: takes the replication id/offset the RDB holds (Redis 7.0's loadDataFromDisk).
+  void RestoreReplInfo(const RdbLoadInfo& info);
   void Cron();
   std::string OnShutdown(bool save, bool nosave);
   void BackgroundSaveDone(int exit_code, bool by_signal);

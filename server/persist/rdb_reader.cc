@@ -18,6 +18,7 @@
 #include "server/config/config.h"
 #include "server/core/server.h"
 #include "server/persist/crc64.h"
+#include "server/repl/repl_state.h"
 #include "server/util/clock.h"
 #include "server/util/numbers.h"
 
@@ -102,6 +103,12 @@ class Loader {
     } else if (key == "used-mem") {
       double mb = static_cast<double>(std::strtoll(value.c_str(), nullptr, 10)) / 1048576.0;
       spdlog::info("RDB memory usage when created {:.2f} Mb", mb);
+    } else if (key == "repl-stream-db") {
+      info_->repl_stream_db = static_cast<int>(std::strtol(value.c_str(), nullptr, 10));
+    } else if (key == "repl-id") {
+      if (value.size() == kReplIdLen) info_->repl_id = value;
+    } else if (key == "repl-offset") {
+      info_->repl_offset = std::strtoll(value.c_str(), nullptr, 10);
     } else if (key == "aof-base" || key == "aof-preamble") {
       info_->aof_base = std::strtoll(value.c_str(), nullptr, 10) != 0;
     }

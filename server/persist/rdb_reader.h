@@ -31,6 +31,11 @@ struct RdbLoadInfo {
   uint64_t keys_expired = 0;   // skipped because already expired
   bool aof_base = false;       // AUX aof-base was 1
   int64_t ctime = 0;           // AUX ctime (seconds), 0 when absent
+  // Replication info (rdbSaveInfo): AUX repl-stream-db, repl-id (only a 40-character one is
+  // taken) and repl-offset; -1 / "" when absent.
+  int repl_stream_db = -1;
+  std::string repl_id;
+  int64_t repl_offset = -1;
   std::map<std::string, std::string> aux;  // every AUX field as read
   uint64_t bytes = 0;          // bytes consumed, through the checksum trailer
 };

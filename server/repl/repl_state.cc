@@ -106,6 +106,24 @@ void ReplicationState::ClearReplId2() {
   second_repl_offset_ = -1;
 }
 
+void ReplicationState::RestoreAsReplica(std::string replid, int64_t offset) {
+  replid_ = std::move(replid);
+  master_repl_offset_ = offset;
+  // The backlog, if any, held another history; it is created again on +CONTINUE / +FULLRESYNC.
+  FreeBacklog();
+}
+
+void ReplicationState::RestoreAsPrimary(std::string replid, int64_t offset) {
+  replid2_ = std::move(replid);
+  second_repl_offset_ = offset + 1;
+  master_repl_offset_ += offset;
+  if (backlog_.empty()) {
+    CreateBacklog();
+  } else {
+    first_byte_offset_ = master_repl_offset_ - histlen_ + 1;
+  }
+}
+
 void ReplicationState::CreateBacklog() {
   backlog_.assign(static_cast<size_t>(backlog_size_), 0);
   backlog_idx_ = 0;

@@ -56,6 +56,13 @@ class ReplicationState {
   // without replicas or after loading a dataset that breaks continuity).
   void ChangeReplId();
   void ClearReplId2();
+  // Start-up with replication info from the RDB (AUX repl-id / repl-offset), as Redis 7.0's
+  // loadDataFromDisk. A replica takes the saved history as its own (its cached master): the next
+  // PSYNC names replid and offset + 1. A primary keeps its fresh replid and offers the saved one
+  // as replid2 valid up to offset + 1, rebases its offset on the saved one and creates the
+  // backlog, so replicas of the pre-restart primary continue partially.
+  void RestoreAsReplica(std::string replid, int64_t offset);
+  void RestoreAsPrimary(std::string replid, int64_t offset);
 
   // Backlog. Created when the first replica attaches (or a replica starts following a primary),
   // freed by the primary side after repl-backlog-ttl without replicas.

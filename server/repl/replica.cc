@@ -38,7 +38,9 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
 
 Replica::Replica(Server* server) : server_(server) {
   InstallInfoHooks();
-  cron_timer_ = server_->loop().AddTimer(1000, 1000, [this] { Cron(); });
+  // First run right after start-up (Redis's first serverCron runs its replicationCron at
+  // once), so a configured replica does not sit idle for a second before connecting.
+  cron_timer_ = server_->loop().AddTimer(1, 1000, [this] { Cron(); });
   const ServerConfig& cfg = server_->cfg();
   if (!cfg.replicaof_host.empty() && cfg.replicaof_port > 0) {
     // Connected from the first cron, once the dataset was loaded, as Redis does.
@@ -60,6 +62,19 @@ void Replica::InstallInfoHooks() {
   ReplicationState& rs = server_->repl();
   rs.replica_info = [this](std::string& out) { AppendInfo(out); };
   rs.replica_role = [this](ReplyBuilder& rb) { WriteRole(rb); };
+  rs.replica_stream_db = [this] { return master_client_ ? master_client_->db_index : master_db_; };
+}
+
+void Replica::RestoreCachedMaster(int stream_db) {
+  have_history_ = true;
+  master_db_ = stream_db;
+  spdlog::info("Using the replication ID and offset from the RDB to synthesize a cached master: "
+               "I may be able to synchronize with the master with just a partial transfer.");
+}
+
+int Replica::SaveInfoStreamDb() const {
+  if (master_client_ != nullptr) return master_client_->db_index;
+  return have_history_ ? master_db_ : -1;
 }
 
 // ---- control -------------------------------------------------------------------------------
@@ -511,7 +526,10 @@ bool Replica::FinishRdb() {
   read_reploff_ = rs.master_repl_offset();
   // Keep the AOF in step with the new dataset: rewrite it from the loaded keyspace.
   if (server_->aof() != nullptr && server_->aof()->enabled()) server_->aof()->RequestRewrite();
-  AttachMasterClient(0);
+  // The stream continues in the db the snapshot names (a chained primary forwards its own
+  // primary's stream, which does not start with SELECT), as Redis's readSyncBulkPayload.
+  int db = info.repl_stream_db;
+  AttachMasterClient(db >= 0 && db < server_->db_count() ? db : 0);
   StartStreaming();
   return link_ != nullptr;
 }

@@ -53,6 +53,14 @@ class Replica {
   // Offset of the stream applied so far (master client's reploff), -1 when there is no link.
   int64_t processed_offset() const;
 
+  // Start-up: the RDB held our replication id/offset (already restored in ReplicationState) and
+  // the db selected in the stream then; the first PSYNC offers them, as Redis's
+  // replicationCacheMasterUsingMyself.
+  void RestoreCachedMaster(int stream_db);
+  // rdbPopulateSaveInfo for a replica: the db selected in the stream from our primary (the
+  // master client's, or the cached one's), or -1 when we have no history worth saving.
+  int SaveInfoStreamDb() const;
+
   // CLIENT KILL TYPE master: drops the link; it reconnects from cron and continues partially.
   void DropLink(const std::string& why);
 

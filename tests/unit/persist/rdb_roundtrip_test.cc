@@ -7,6 +7,7 @@
 #include "server/persist/crc64.h"
 #include "server/persist/rdb_reader.h"
 #include "server/persist/rdb_writer.h"
+#include "server/repl/repl_state.h"
 #include "server/util/clock.h"
 #include "tests/unit/core/server_test_base.h"
 
@@ -84,6 +85,51 @@ TEST_F(RdbRoundTripTest, EverythingComesBack) {
     EXPECT_EQ(db0.GetExpire(t), server_->db(0).GetExpire(server_->db(0).Find("ttl")));
     EXPECT_EQ(db0.GetExpire(db0.Find("int")), -1);
   }
+}
+
+// Replication info (rdbSaveInfo) goes where Redis 7.0 writes it: after used-mem, before aof-base,
+// and comes back parsed.
+TEST_F(RdbRoundTripTest, ReplicationAuxFieldsRoundTrip) {
+  Run({"SET", "k", "v"});
+  const std::string id(kReplIdLen, 'a');
+  std::string out, err;
+  StringSink sink(&out);
+  RdbSaveOptions opts;
+  opts.extra_aux = {{"repl-stream-db", "3"}, {"repl-id", id}, {"repl-offset", "123456789012"}};
+  ASSERT_TRUE(WriteRdb(*server_, sink, opts, &err)) << err;
+  size_t used = out.find("used-mem"), db = out.find("repl-stream-db"), rid = out.find("repl-id"),
+         off = out.find("repl-offset"), base = out.find("aof-base");
+  ASSERT_NE(db, std::string::npos);
+  EXPECT_LT(used, db);
+  EXPECT_LT(db, rid);
+  EXPECT_LT(rid, off);
+  EXPECT_LT(off, base);
+  auto other = NewServer();
+  RdbLoadInfo info;
+  ASSERT_EQ(LoadInto(*other, out, &info), "");
+  EXPECT_EQ(info.repl_stream_db, 3);
+  EXPECT_EQ(info.repl_id, id);
+  EXPECT_EQ(info.repl_offset, 123456789012);
+  EXPECT_EQ(info.keys_loaded, 1u);
+}
+
+TEST_F(RdbRoundTripTest, ReplicationAuxFieldsAbsentOrMalformed) {
+  RdbLoadInfo info;
+  auto other = NewServer();
+  ASSERT_EQ(LoadInto(*other, Save(), &info), "");
+  EXPECT_EQ(info.repl_stream_db, -1);
+  EXPECT_EQ(info.repl_id, "");
+  EXPECT_EQ(info.repl_offset, -1);
+  // A repl-id that is not 40 characters is not taken (Redis checks the length too).
+  std::string out, err;
+  StringSink sink(&out);
+  RdbSaveOptions opts;
+  opts.extra_aux = {{"repl-stream-db", "0"}, {"repl-id", "short"}, {"repl-offset", "7"}};
+  ASSERT_TRUE(WriteRdb(*server_, sink, opts, &err)) << err;
+  ASSERT_EQ(LoadInto(*other, out, &info), "");
+  EXPECT_EQ(info.repl_id, "");
+  EXPECT_EQ(info.aux["repl-id"], "short");
+  EXPECT_EQ(info.repl_offset, 7);
 }
 
 TEST_F(RdbRoundTripTest, ChecksumOffWritesZeroTrailerAndLoads) {

@@ -157,5 +157,42 @@ TEST(ReplStateTest, ResizeKeepsNewestHistory) {
   EXPECT_EQ(rs.BacklogFrom(17), "GHIJK");
 }
 
+// A primary restarted from an RDB with repl-id/repl-offset (Redis 7.0's loadDataFromDisk): the
+// saved history becomes replid2, valid up to offset + 1, and the backlog starts there.
+TEST(ReplStateTest, RestoreAsPrimaryLetsOldReplicasContinue) {
+  ReplicationState rs(16);
+  const std::string old_id(kReplIdLen, 'b');
+  rs.RestoreAsPrimary(old_id, 1000);
+  EXPECT_NE(rs.replid(), old_id);
+  EXPECT_EQ(rs.replid2(), old_id);
+  EXPECT_EQ(rs.second_repl_offset(), 1001);
+  EXPECT_EQ(rs.master_repl_offset(), 1000);
+  EXPECT_TRUE(rs.backlog_active());
+  EXPECT_EQ(rs.backlog_first_byte_offset(), 1001);
+  EXPECT_EQ(rs.backlog_histlen(), 0);
+  EXPECT_TRUE(rs.CanPartialSync(old_id, 1001));
+  EXPECT_FALSE(rs.CanPartialSync(old_id, 1002));  // past where the old history ended
+  EXPECT_FALSE(rs.CanPartialSync(old_id, 1000));  // before the backlog
+  rs.Feed("abc");
+  EXPECT_EQ(rs.master_repl_offset(), 1003);
+  EXPECT_EQ(rs.BacklogFrom(1001), "abc");
+  EXPECT_TRUE(rs.CanPartialSync(old_id, 1001));
+  EXPECT_TRUE(rs.CanPartialSync(rs.replid(), 1004));
+}
+
+// A replica restarted from its RDB takes the saved history as its own, without a backlog yet.
+TEST(ReplStateTest, RestoreAsReplicaAdoptsSavedHistory) {
+  ReplicationState rs(16);
+  rs.CreateBacklog();
+  rs.Feed("xyz");
+  const std::string id(kReplIdLen, 'c');
+  rs.RestoreAsReplica(id, 500);
+  EXPECT_EQ(rs.replid(), id);
+  EXPECT_EQ(rs.master_repl_offset(), 500);
+  EXPECT_FALSE(rs.backlog_active());
+  rs.CreateBacklog();
+  EXPECT_EQ(rs.backlog_first_byte_offset(), 501);
+}
+
 }  // namespace
 }  // namespace sable
