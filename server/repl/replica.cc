@@ -399,12 +399,30 @@ void Replica::ResetTransfer() {
     transfer_fd_ = -1;
     ::unlink(transfer_tmpfile_.c_str());
   }
+  transfer_in_memory_ = false;
+  transfer_buf_.clear();
+  transfer_buf_.shrink_to_fit();
   transfer_header_read_ = false;
   transfer_eof_mark_ = false;
   eof_mark_.clear();
   eof_tail_.clear();
   transfer_size_ = -1;
   transfer_read_ = 0;
+}
+
+bool Replica::UseDisklessLoad() const {
+  switch (server_->cfg().repl_diskless_load) {
+    case ReplDisklessLoad::kDisabled:
+      return false;
+    case ReplDisklessLoad::kSwapdb:
+      return true;
+    case ReplDisklessLoad::kOnEmptyDb:
+      for (int i = 0; i < server_->db_count(); ++i) {
+        if (server_->db(i).size() != 0) return false;
+      }
+      return true;
+  }
+  return false;
 }
 
 bool Replica::ReceiveRdb() {
@@ -425,24 +443,32 @@ bool Replica::ReceiveRdb() {
       DropLink("bad transfer header");
       return false;
     }
+    transfer_in_memory_ = UseDisklessLoad();
+    const char* to = transfer_in_memory_ ? "memory" : "disk";
     if (StartsWith(line, "$EOF:") && line.size() == 5 + kReplIdLen) {
       transfer_eof_mark_ = true;
       eof_mark_ = line.substr(5);
-      spdlog::info("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk");
+      spdlog::info("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to {}",
+                   to);
     } else {
       transfer_size_ = std::strtoll(line.c_str() + 1, nullptr, 10);
-      spdlog::info("MASTER <-> REPLICA sync: receiving {} bytes from master to disk",
-                   transfer_size_);
+      spdlog::info("MASTER <-> REPLICA sync: receiving {} bytes from master to {}",
+                   transfer_size_, to);
+      if (transfer_in_memory_ && transfer_size_ > 0) {
+        transfer_buf_.reserve(static_cast<size_t>(transfer_size_));
+      }
     }
-    transfer_tmpfile_ =
-        "temp-" + std::to_string(WallMs() / 1000) + "." + std::to_string(getpid()) + ".rdb";
-    transfer_fd_ =
-        ::open(transfer_tmpfile_.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
-    if (transfer_fd_ < 0) {
-      spdlog::warn("Opening the temp file needed for MASTER <-> REPLICA synchronization: {}",
-                   std::strerror(errno));
-      DropLink("temp file");
-      return false;
+    if (!transfer_in_memory_) {
+      transfer_tmpfile_ =
+          "temp-" + std::to_string(WallMs() / 1000) + "." + std::to_string(getpid()) + ".rdb";
+      transfer_fd_ =
+          ::open(transfer_tmpfile_.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
+      if (transfer_fd_ < 0) {
+        spdlog::warn("Opening the temp file needed for MASTER <-> REPLICA synchronization: {}",
+                     std::strerror(errno));
+        DropLink("temp file");
+        return false;
+      }
     }
     transfer_header_read_ = true;
   }
@@ -467,7 +493,8 @@ bool Replica::ReceiveRdb() {
     in_pos_ += n;
     done = transfer_read_ + static_cast<int64_t>(n) == transfer_size_;
   }
-  size_t off = 0;
+  size_t off = transfer_in_memory_ ? write_now.size() : 0;
+  if (transfer_in_memory_) transfer_buf_.append(write_now);
   while (off < write_now.size()) {
     ssize_t w = ::write(transfer_fd_, write_now.data() + off, write_now.size() - off);
     if (w < 0) {
@@ -485,18 +512,20 @@ bool Replica::ReceiveRdb() {
 }
 
 bool Replica::FinishRdb() {
-  ::fsync(transfer_fd_);
-  ::close(transfer_fd_);
-  transfer_fd_ = -1;
   std::string path = server_->cfg().dbfilename;
-  if (::rename(transfer_tmpfile_.c_str(), path.c_str()) != 0) {
-    spdlog::warn(
-        "Failed trying to rename the temp DB into {} in MASTER <-> REPLICA "
-        "synchronization: {}",
-        path, std::strerror(errno));
-    ::unlink(transfer_tmpfile_.c_str());
-    DropLink("rename");
-    return false;
+  if (!transfer_in_memory_) {
+    ::fsync(transfer_fd_);
+    ::close(transfer_fd_);
+    transfer_fd_ = -1;
+    if (::rename(transfer_tmpfile_.c_str(), path.c_str()) != 0) {
+      spdlog::warn(
+          "Failed trying to rename the temp DB into {} in MASTER <-> REPLICA "
+          "synchronization: {}",
+          path, std::strerror(errno));
+      ::unlink(transfer_tmpfile_.c_str());
+      DropLink("rename");
+      return false;
+    }
   }
   spdlog::info("MASTER <-> REPLICA sync: Loading DB in memory");
   ReplicationState& rs = server_->repl();
@@ -508,11 +537,25 @@ bool Replica::FinishRdb() {
   bool missing = false;
   std::string err;
   server_->set_loading(true);
-  bool ok = LoadRdbFile(*server_, path, opts, &info, &missing, &err);
+  bool ok;
+  if (transfer_in_memory_) {
+    // The reader fills fresh dbs and swaps them in only at the end: the old data stays intact
+    // (and served) until the payload proved complete, as Redis's swapdb.
+    StringSource source(transfer_buf_);
+    ok = LoadRdb(*server_, source, opts, &info, &err);
+    if (ok && source.consumed() != transfer_buf_.size()) {
+      ok = false;
+      err = "trailing bytes after the RDB EOF";
+    }
+  } else {
+    ok = LoadRdbFile(*server_, path, opts, &info, &missing, &err);
+  }
   server_->set_loading(false);
+  bool in_memory = transfer_in_memory_;
   ResetTransfer();
   if (!ok || missing) {
-    spdlog::warn("Failed trying to load the MASTER synchronization DB from disk: {}", err);
+    spdlog::warn("Failed trying to load the MASTER synchronization DB from {}: {}",
+                 in_memory ? "socket" : "disk", err);
     DropLink("load failed");
     return false;
   }

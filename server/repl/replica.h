@@ -1,10 +1,11 @@
 // The replica side of replication: the link to our primary (REPLICAOF host port, or replicaof in
 // the configuration). Connects, runs Redis's handshake (PING, AUTH, REPLCONF listening-port /
-// ip-address / capa, PSYNC), receives the RDB of a full resync into a temp file and loads it, or
-// continues partially, then applies the primary's command stream through a socketless master
-// client and relays the applied bytes unchanged to our own replicas and backlog. Acks its offset
-// every second, drops a silent link after repl-timeout and reconnects from a 1 s cron, as Redis's
-// replicationCron. The control plane (sentinel) drives it through ReplicaOf/PromoteToPrimary.
+// ip-address / capa, PSYNC), receives the RDB of a full resync into a temp file (or, with
+// repl-diskless-load, into memory) and loads it, or continues partially, then applies the
+// primary's command stream through a socketless master client and relays the applied bytes
+// unchanged to our own replicas and backlog. Acks its offset every second, drops a silent link
+// after repl-timeout and reconnects from a 1 s cron, as Redis's replicationCron. The control
+// plane (sentinel) drives it through ReplicaOf/PromoteToPrimary.
 #pragma once
 
 #include <cstdint>
@@ -80,6 +81,9 @@ class Replica {
   // Full resync transfer: reads the "$len"/"$EOF:" header and the payload into the temp file.
   bool ReceiveRdb();
   bool FinishRdb();
+  // Whether this full resync loads without touching disk (repl-diskless-load, and for
+  // on-empty-db only when every db is empty).
+  bool UseDisklessLoad() const;
   // Parses and applies buffered stream commands; false when the link was dropped.
   bool ApplyStream();
   void StartStreaming();
@@ -112,6 +116,9 @@ class Replica {
   int64_t transfer_read_ = 0;
   int transfer_fd_ = -1;
   std::string transfer_tmpfile_;
+  // repl-diskless-load: the payload is kept in memory (never on disk) and loaded from there.
+  bool transfer_in_memory_ = false;
+  std::string transfer_buf_;  // the payload received so far, when transfer_in_memory_
   // Streaming.
   Client* master_client_ = nullptr;
   OutputBuffer master_out_;  // the master client's replies, discarded

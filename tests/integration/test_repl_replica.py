@@ -431,3 +431,105 @@ def test_protocol_against_a_hand_made_primary():
     finally:
         lst.close()
         replica.cleanup()
+
+
+def sync_files(server):
+    """RDB files in the server's dir: temp files of a transfer and the dump file."""
+    return sorted(f for f in os.listdir(server.dir) if f.endswith(".rdb"))
+
+
+@pytest.mark.parametrize("load", ["swapdb", "on-empty-db", "disabled"])
+@pytest.mark.parametrize("diskless", ["no", "yes"], ids=["disk", "diskless"])
+def test_diskless_load(diskless, load):
+    """repl-diskless-load: the same dataset, and no RDB file written by the sync."""
+    primary = start_primary(diskless)
+    replica = None
+    try:
+        fill(lambda db: primary.client(decode_responses=False, db=db))
+        replica = start_replica(primary, "--repl-diskless-load", load)
+        wait_synced(primary, replica)
+        assert snapshot(replica) == snapshot(primary)
+        if load == "disabled":
+            assert sync_files(replica) == ["dump.rdb"]
+        else:
+            assert sync_files(replica) == []
+        primary.client().set("after", "1")
+        wait_synced(primary, replica)
+        assert replica.client().get("after") == "1"
+    finally:
+        if replica is not None:
+            replica.cleanup()
+        primary.cleanup()
+
+
+def test_on_empty_db_with_data_loads_via_disk(primary):
+    primary.client().set("p", "1")
+    replica = ServerProcess(extra_args=["--repl-diskless-load", "on-empty-db"])
+    try:
+        replica.client().set("mine", "x")
+        replica.client().replicaof("127.0.0.1", primary.port)
+        wait_synced(primary, replica)
+        r = replica.client()
+        assert r.get("p") == "1" and r.get("mine") is None
+        assert sync_files(replica) == ["dump.rdb"]
+    finally:
+        replica.cleanup()
+
+
+def test_swapdb_failed_transfer_keeps_old_data():
+    """A corrupt or cut payload leaves the loaded dataset intact; the replica retries."""
+    import socket
+
+    from conftest import free_port, recv_until
+
+    lst = socket.socket()
+    lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lst.bind(("127.0.0.1", free_port()))
+    lst.listen(4)
+    lst.settimeout(10)
+    fake_port = lst.getsockname()[1]
+    replica = ServerProcess(extra_args=["--replicaof", "127.0.0.1", str(fake_port),
+                                        "--repl-diskless-load", "swapdb"])
+    # db 0 holding k=v, checksum off.
+    good = b"REDIS0010\xfe\x00\x00\x01k\x01v\xff" + b"\x00" * 8
+    conns = []
+
+    def handshake():
+        conn, _ = lst.accept()
+        conns.append(conn)
+        recv_until(conn, lambda b: b == resp("PING"))
+        conn.sendall(b"+PONG\r\n")
+        recv_until(conn, lambda b: b.endswith(b"psync2\r\n"))
+        conn.sendall(b"+OK\r\n+OK\r\n")
+        recv_until(conn, lambda b: b.endswith(b"\r\n") and b"PSYNC" in b and
+                   b.count(b"\r\n") >= 5)
+        return conn
+
+    try:
+        conn = handshake()
+        mark = b"m" * 40
+        conn.sendall(b"+FULLRESYNC %s 0\r\n$EOF:%s\r\n" % (b"a" * 40, mark) + good + mark)
+        r = replica.client()
+        eventually(lambda: r.get("k") == "v", timeout=10)
+        conn.close()
+
+        # Reconnects; PSYNC refused with a full resync whose payload is corrupt.
+        conn = handshake()
+        bad = good.replace(b"\xff", b"\x42")
+        conn.sendall(b"+FULLRESYNC %s 0\r\n$%d\r\n" % (b"b" * 40, len(bad)) + bad)
+        # The replica drops the link after the failed load and connects again.
+        conn = handshake()
+        assert r.get("k") == "v"
+        # A payload cut by the link going down.
+        conn.sendall(b"+FULLRESYNC %s 0\r\n$%d\r\n" % (b"c" * 40, len(good)) + good[:8])
+        conn.close()
+        conn = handshake()
+        assert r.get("k") == "v"
+        assert sync_files(replica) == []
+        assert "Failed trying to load the MASTER synchronization DB from socket" in \
+            replica.output()
+    finally:
+        for c in conns:
+            c.close()
+        lst.close()
+        replica.cleanup()
