@@ -2,8 +2,6 @@
 #include <cctype>
 #include <string>
 
-#include <spdlog/spdlog.h>
-
 #include "server/commands/register.h"
 #include "server/core/context.h"
 #include "server/core/server.h"
@@ -24,20 +22,22 @@ void CmdTime(CommandContext& ctx) {
 void CmdLastSave(CommandContext& ctx) { ctx.rb.SendLong(ctx.server.last_save_time()); }
 
 // SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. Persistence decides through the server's shutdown
-// hooks whether to save; on success the reply is the closed socket, as with Redis.
+// hooks whether to save; on success the reply is the closed socket, as with Redis. A primary
+// first waits for its replicas (Server::BeginShutdown), with this client blocked.
 void CmdShutdown(CommandContext& ctx) {
-  bool nosave = false, save = false, abort = false, force = false;
+  Server::ShutdownOptions opts;
+  bool abort = false;
   for (size_t i = 1; i < ctx.argc(); ++i) {
     std::string_view a = ctx.arg(i);
     auto is = [a](std::string_view w) { return EqualsNoCase(a, w); };
     if (is("nosave")) {
-      nosave = true;
+      opts.nosave = true;
     } else if (is("save")) {
-      save = true;
+      opts.save = true;
     } else if (is("now")) {
-      // No replicas to wait for yet: accepted.
+      opts.now = true;
     } else if (is("force")) {
-      force = true;
+      opts.force = true;
     } else if (is("abort")) {
       abort = true;
     } else {
@@ -45,27 +45,34 @@ void CmdShutdown(CommandContext& ctx) {
       return;
     }
   }
-  if ((nosave && save) || (abort && (ctx.argc() != 2))) {
+  if ((opts.nosave && opts.save) || (abort && (ctx.argc() != 2))) {
     ctx.rb.SendError(errors::kSyntax);
     return;
   }
   if (abort) {
-    ctx.rb.SendError("ERR No shutdown in progress.");
+    if (ctx.server.AbortShutdown()) {
+      ctx.rb.SendSimple("OK");
+    } else {
+      ctx.rb.SendError("ERR No shutdown in progress.");
+    }
     return;
   }
   if (ctx.client->in_multi) {
     ctx.rb.SendError("ERR Command not allowed inside a transaction");
     return;
   }
-  std::string err = ctx.server.PrepareShutdown(save, nosave, force);
-  if (!err.empty()) {
-    spdlog::warn("Errors trying to SHUTDOWN: {}", err);
-    ctx.rb.SendError("ERR Errors trying to SHUTDOWN. Check logs.");
-    return;
+  switch (ctx.server.BeginShutdown(ctx.client, opts)) {
+    case Server::ShutdownResult::kExiting:
+      // The client sees the connection close, as with Redis.
+      ctx.server.CloseClient(ctx.client, false);
+      break;
+    case Server::ShutdownResult::kWaiting:
+      // Blocked until the replicas catch up (no reply) or the shutdown fails or is aborted.
+      break;
+    case Server::ShutdownResult::kFailed:
+      ctx.rb.SendError("ERR Errors trying to SHUTDOWN. Check logs.");
+      break;
   }
-  ctx.server.RequestShutdown();
-  // The client sees the connection close, as with Redis.
-  ctx.server.CloseClient(ctx.client, false);
 }
 
 }  // namespace

@@ -81,21 +81,13 @@ std::string Server::Start() {
   cron_timer_ = loop_.AddTimer(1, 1000 / hz, [this] { Cron(); });
   loop_.OnSignal(SIGTERM, [this] {
     spdlog::warn("Received SIGTERM scheduling shutdown...");
-    std::string err = PrepareShutdown(false, false, false);
-    if (!err.empty()) {
-      spdlog::warn("Errors trying to shut down the server: {}", err);
-      return;
-    }
-    RequestShutdown();
+    if (shutdown_in_progress()) return;
+    BeginShutdown(nullptr, ShutdownOptions{});
   });
   loop_.OnSignal(SIGINT, [this] {
     spdlog::warn("Received SIGINT scheduling shutdown...");
-    std::string err = PrepareShutdown(false, false, false);
-    if (!err.empty()) {
-      spdlog::warn("Errors trying to shut down the server: {}", err);
-      return;
-    }
-    RequestShutdown();
+    if (shutdown_in_progress()) return;
+    BeginShutdown(nullptr, ShutdownOptions{});
   });
   signal(SIGPIPE, SIG_IGN);
   return "";
@@ -307,6 +299,10 @@ void Server::Cron() {
   child_.Poll();
   for (auto& hook : cron_hooks_) hook();
   ++cron_loops_;
+  if (shutdown_in_progress() &&
+      (WallMs() >= shutdown_deadline_ms_ || repl_primary_->ReplicasInSync())) {
+    FinishShutdown();
+  }
 }
 
 std::string Server::PrepareShutdown(bool save, bool nosave, bool force) {
@@ -318,6 +314,77 @@ std::string Server::PrepareShutdown(bool save, bool nosave, bool force) {
   if (!first_error.empty() && !force) return first_error;
   child_.Kill();
   return "";
+}
+
+Server::ShutdownResult Server::BeginShutdown(Client* client, ShutdownOptions opts) {
+  if (shutdown_in_progress()) {
+    // A second SHUTDOWN joins the one already waiting.
+    if (client != nullptr && client->conn() != nullptr) {
+      client->conn()->Pause();
+      shutdown_clients_.push_back(client->id());
+    }
+    return ShutdownResult::kWaiting;
+  }
+  spdlog::warn("User requested shutdown...");
+  if (!opts.now && cfg().shutdown_timeout != 0 && !repl_primary_->ReplicasInSync()) {
+    shutdown_opts_ = opts;
+    shutdown_deadline_ms_ = WallMs() + static_cast<int64_t>(cfg().shutdown_timeout) * 1000;
+    repl_primary_->RequestAcks();
+    // Writes stay paused past the deadline; FinishShutdown or CancelShutdown ends the pause.
+    client_pause_.Start(*this, ClientPause::Mode::kWrite, shutdown_deadline_ms_ + 3600 * 1000);
+    if (client != nullptr && client->conn() != nullptr) {
+      client->conn()->Pause();
+      shutdown_clients_.push_back(client->id());
+    }
+    spdlog::info("Waiting for replicas before shutting down.");
+    return ShutdownResult::kWaiting;
+  }
+  repl_primary_->LogShutdownSync();
+  std::string err = PrepareShutdown(opts.save, opts.nosave, opts.force);
+  if (!err.empty()) {
+    spdlog::warn("Errors trying to shut down the server: {}", err);
+    return ShutdownResult::kFailed;
+  }
+  RequestShutdown();
+  return ShutdownResult::kExiting;
+}
+
+void Server::FinishShutdown() {
+  repl_primary_->LogShutdownSync();
+  std::string err = PrepareShutdown(shutdown_opts_.save, shutdown_opts_.nosave,
+                                    shutdown_opts_.force);
+  if (!err.empty()) {
+    spdlog::warn("Errors trying to shut down the server: {}", err);
+    CancelShutdown();
+    return;
+  }
+  // The blocked SHUTDOWN clients see their connections close, as with Redis.
+  for (uint64_t id : shutdown_clients_) {
+    if (Client* c = FindClient(id)) CloseClient(c, false);
+  }
+  shutdown_clients_.clear();
+  RequestShutdown();
+}
+
+void Server::CancelShutdown() {
+  shutdown_deadline_ms_ = 0;
+  shutdown_opts_ = ShutdownOptions{};
+  for (uint64_t id : shutdown_clients_) {
+    Client* c = FindClient(id);
+    if (c == nullptr) continue;
+    c->rb().SendError("ERR Errors trying to SHUTDOWN. Check logs.");
+    c->ScheduleFlush();
+    if (c->conn()) c->conn()->Resume();
+  }
+  shutdown_clients_.clear();
+  client_pause_.End(*this);
+}
+
+bool Server::AbortShutdown() {
+  if (!shutdown_in_progress()) return false;
+  CancelShutdown();
+  spdlog::info("Shutdown manually aborted.");
+  return true;
 }
 
 void Server::SleepMs(int64_t ms) {

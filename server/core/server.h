@@ -157,6 +157,22 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   void AddShutdownHook(ShutdownHook hook) { shutdown_hooks_.push_back(std::move(hook)); }
   // Runs the shutdown hooks; returns "" when the server may exit.
   std::string PrepareShutdown(bool save, bool nosave, bool force);
+  // SHUTDOWN and SIGTERM, as Redis 7.0: unless `now`, a primary whose replicas have not all
+  // acknowledged its offset pauses writes, asks them for ACKs and waits (cron checks) up to
+  // shutdown-timeout seconds before saving and exiting. `client` (nullptr for a signal) is
+  // blocked while waiting and gets "ERR Errors trying to SHUTDOWN. Check logs." if the shutdown
+  // fails or is aborted; it gets no reply when the server exits.
+  struct ShutdownOptions {
+    bool save = false;    // SAVE: save even without save points
+    bool nosave = false;  // NOSAVE: never save
+    bool now = false;     // NOW: do not wait for replicas
+    bool force = false;   // FORCE: exit even if saving fails
+  };
+  enum class ShutdownResult { kExiting, kWaiting, kFailed };
+  ShutdownResult BeginShutdown(Client* client, ShutdownOptions opts);
+  // SHUTDOWN ABORT: cancels a shutdown waiting for replicas; false when none is.
+  bool AbortShutdown();
+  bool shutdown_in_progress() const { return shutdown_deadline_ms_ != 0; }
   void set_last_save_time(int64_t s) { last_save_s_ = s; }
   void ResetDirty() { dirty_ = 0; }
 
@@ -192,6 +208,10 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   void CountError(std::string_view error);
   // Sends what one execution unit propagated, wrapped in MULTI/EXEC when it is several.
   void PropagatePending();
+  // Saves and stops (or fails) a shutdown that waited for replicas; CancelShutdown replies the
+  // error to the blocked SHUTDOWN clients and lifts the write pause.
+  void FinishShutdown();
+  void CancelShutdown();
 
   Config* config_;
   net::EventLoop loop_;
@@ -227,6 +247,9 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   AofPersistence* aof_ = nullptr;
   std::vector<std::function<void()>> cron_hooks_;
   std::vector<ShutdownHook> shutdown_hooks_;
+  ShutdownOptions shutdown_opts_;           // of the shutdown waiting for replicas
+  int64_t shutdown_deadline_ms_ = 0;        // when it stops waiting; 0 when none waits
+  std::vector<uint64_t> shutdown_clients_;  // ids of the SHUTDOWN clients blocked on it
   OutputBuffer discard_;  // where replies go under CLIENT REPLY OFF/SKIP
   ClientPause client_pause_;
   std::unique_ptr<ReplicationState> repl_;

@@ -692,6 +692,31 @@ void ReplPrimary::CheckWaiters() {
   }
 }
 
+bool ReplPrimary::ReplicasInSync() const {
+  int64_t offset = server_->repl().master_repl_offset();
+  for (const auto& [id, r] : replicas_) {
+    if (r.ack_offset != offset) return false;
+  }
+  return true;
+}
+
+void ReplPrimary::LogShutdownSync() const {
+  int64_t offset = server_->repl().master_repl_offset();
+  int64_t now_s = WallMs() / 1000;
+  int lagging = 0;
+  for (const auto& [id, r] : replicas_) {
+    if (r.ack_offset == offset) continue;
+    ++lagging;
+    int64_t lag = r.state == ReplicaState::kOnline ? now_s - r.ack_time_ms / 1000 : 0;
+    spdlog::warn("Lagging replica {}:{} reported offset {} behind master, lag={}, state={}.",
+                 ReplicaIp(r), r.conf.listening_port, offset - r.ack_offset, lag, StateName(r));
+  }
+  if (!replicas_.empty()) {
+    spdlog::info("{} of {} replicas are in sync when shutting down.",
+                 static_cast<int>(replicas_.size()) - lagging, replicas_.size());
+  }
+}
+
 void ReplPrimary::CmdRole(CommandContext& ctx) {
   ReplicationState& rs = server_->repl();
   if (rs.is_replica() && rs.replica_role) {

@@ -80,6 +80,11 @@ class ReplPrimary {
   void DisconnectReplicas();
   void OnClientClosed(Client* c);
   const std::map<uint64_t, ReplicaLink>& replicas() const { return replicas_; }
+  // Graceful shutdown: whether every replica acknowledged master_repl_offset (true with none),
+  // a GETACK to all of them before the loop sleeps, and the log of the ones still behind.
+  bool ReplicasInSync() const;
+  void RequestAcks() { getack_pending_ = true; }
+  void LogShutdownSync() const;
   // Clients blocked in WAIT (INFO blocked_clients).
   size_t waiting_clients() const { return waiters_.size(); }
 
