@@ -204,8 +204,9 @@ void Server::ProcessCommand(Client* c, std::vector<std::string_view>& args) {
   // Persistence errors (a failed BGSAVE, an AOF write error) refuse writes, and PING, with
   // MISCONF until they clear, as in Redis: clients must not believe a write is durable.
   // The master client is exempt: a replica applies what its primary already accepted.
-  if (!disk_error_checks_.empty() && !c->is_master &&
-      (cmd->IsWrite() || cmd->name == "ping" || (cmd->name == "exec" && QueuedWrites(c)))) {
+  // Computed once: these checks run for every command, so no name comparisons here.
+  const bool is_write = cmd->IsWrite() || (cmd == exec_cmd_ && QueuedWrites(c));
+  if (!disk_error_checks_.empty() && !c->is_master && (is_write || cmd == ping_cmd_)) {
     for (auto& check : disk_error_checks_) {
       std::string err = check();
       if (err.empty()) continue;
@@ -215,15 +216,13 @@ void Server::ProcessCommand(Client* c, std::vector<std::string_view>& args) {
     }
   }
   // min-replicas-to-write: a primary without enough good replicas refuses writes.
-  if ((cmd->IsWrite() || (cmd->name == "exec" && QueuedWrites(c))) &&
-      !repl_primary_->WritesAllowed()) {
+  if (is_write && !repl_primary_->WritesAllowed()) {
     ++cmd->rejected_calls;
     RejectCommand(c, errors::kNoReplicas);
     return;
   }
   // A replica takes writes only from its primary (replica-read-only), and with
   // replica-serve-stale-data no refuses most commands while the link is down.
-  bool is_write = cmd->IsWrite() || (cmd->name == "exec" && QueuedWrites(c));
   if (!c->is_master && is_write && cfg().replica_read_only && replica_->is_replica()) {
     ++cmd->rejected_calls;
     RejectCommand(c, errors::kReadOnlyReplica);

@@ -52,6 +52,8 @@ Server::Server(Config* config)
   Db::lazy_freer = &lazy_free_;
   Db::rng = FastRandom;
   RegisterAllCommands(commands_);
+  exec_cmd_ = commands_.Find("exec");
+  ping_cmd_ = commands_.Find("ping");
   RegisterConfigHooks();
   repl_ = std::make_unique<ReplicationState>(cfg().repl_backlog_size);
   repl_primary_ = std::make_unique<ReplPrimary>(this);

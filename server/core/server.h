@@ -243,6 +243,9 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   int cron_loops_ = 0;
   bool active_expire_ = true;
   ChildProcess child_;
+  // EXEC and PING, looked up once: the dispatcher's per-command checks compare pointers.
+  const CommandSpec* exec_cmd_ = nullptr;
+  const CommandSpec* ping_cmd_ = nullptr;
   RdbPersistence* rdb_ = nullptr;
   AofPersistence* aof_ = nullptr;
   std::vector<std::function<void()>> cron_hooks_;
