@@ -160,10 +160,12 @@ void ReplPrimary::Deliver(std::string_view bytes) {
       case ReplicaState::kWaitBgsaveEnd:
       case ReplicaState::kSendBulk:
         r.pending.append(bytes);
+        DropIfPendingOverLimit(r);
         break;
       case ReplicaState::kOnline:
         if (r.start_on_ack) {
           r.pending.append(bytes);
+          DropIfPendingOverLimit(r);
         } else {
           SendToReplica(r, bytes);
           server_->CheckOutputLimits(r.client);
@@ -171,6 +173,21 @@ void ReplPrimary::Deliver(std::string_view bytes) {
         break;
     }
   }
+}
+
+// The stream held back while a replica waits for its snapshot is output owed to that replica:
+// Redis counts it against the replica class's hard limit, so a slow full sync cannot grow it
+// without bound.
+void ReplPrimary::DropIfPendingOverLimit(ReplicaLink& r) {
+  uint64_t hard = server_->cfg()
+                      .client_output_buffer_limit[static_cast<int>(ClientClass::kReplica)]
+                      .hard_limit_bytes;
+  if (hard == 0 || r.pending.size() < hard) return;
+  spdlog::warn("Client id={} addr={} scheduled to be closed ASAP for overcoming of output "
+               "buffer limits.", r.client->id(),
+               r.client->conn() ? r.client->conn()->peer() : std::string());
+  r.pending.clear();
+  server_->CloseClient(r.client, false);
 }
 
 void ReplPrimary::SendToReplica(ReplicaLink& r, std::string_view bytes) {

@@ -112,6 +112,7 @@ class ReplPrimary {
   // kSendBulk: tops the output buffer up with the next part of the RDB; online at the end.
   void PumpBulk(ReplicaLink& r);
   void SendToReplica(ReplicaLink& r, std::string_view bytes);
+  void DropIfPendingOverLimit(ReplicaLink& r);
   void KillReplica(ReplicaLink& r);
   // WAIT: replies to waiters whose target is reached (or all, at timeout).
   void CheckWaiters();

@@ -11,7 +11,9 @@ import time
 import pytest
 import redis
 
-from conftest import eventually
+import socket
+
+from conftest import eventually, recv_until, wait_closed
 
 REDIS_SERVER = "/usr/bin/redis-server"
 
@@ -363,3 +365,24 @@ def test_disk_sync_larger_than_replica_output_limit(make_server):
     assert r.dbsize() == 20000
     assert r.get("key:19999") == value
     assert p.info("stats")["sync_full"] == 1
+
+
+def test_stream_held_during_full_sync_obeys_replica_output_limit(make_server):
+    # A disk-based sync kept slow by rdb-key-save-delay: the writes made meanwhile are owed to
+    # the waiting replica and count against the replica class's hard limit.
+    srv = make_server(extra_args=["--repl-diskless-sync", "no", "--rdb-key-save-delay", "3000000",
+                                  "--client-output-buffer-limit", "replica 1mb 0 0"])
+    r = srv.client()
+    r.set("seed", "x")
+    fake = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+    fake.sendall(b"*3\r\n$8\r\nREPLCONF\r\n$4\r\ncapa\r\n$3\r\neof\r\n")
+    assert recv_until(fake, lambda b: b.endswith(b"\r\n")) == b"+OK\r\n"
+    fake.sendall(b"*3\r\n$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n")
+    assert recv_until(fake, lambda b: b.endswith(b"\r\n")).startswith(b"+FULLRESYNC")
+    eventually(lambda: r.info("replication")["connected_slaves"] == 1, timeout=5)
+    big = "v" * 65536
+    for i in range(40):  # 2.5 MB of stream while the snapshot is still being written
+        r.set("k%d" % i, big)
+    wait_closed(fake, timeout=10)  # raises unless the primary drops the replica
+    eventually(lambda: "overcoming of output buffer limits" in srv.output(), timeout=5)
+    assert r.ping() is True
