@@ -13,16 +13,23 @@ namespace {
 
 constexpr char kBgsaveInProgress[] = "ERR Background save already in progress";
 
-void CmdSave(CommandContext& ctx) {
+// The RDB persistence a SAVE/BGSAVE acts on, or nullptr after replying with why not.
+RdbPersistence* SaveTarget(CommandContext& ctx) {
   RdbPersistence* rdb = ctx.server.rdb();
   if (rdb == nullptr) {
     ctx.rb.SendError("ERR");
-    return;
+    return nullptr;
   }
   if (rdb->bgsave_in_progress()) {
     ctx.rb.SendError(kBgsaveInProgress);
-    return;
+    return nullptr;
   }
+  return rdb;
+}
+
+void CmdSave(CommandContext& ctx) {
+  RdbPersistence* rdb = SaveTarget(ctx);
+  if (rdb == nullptr) return;
   rdb->CountSaveCommand();
   std::string err;
   // Redis answers a failed SAVE with a bare "-ERR"; the reason is in the log.
@@ -45,15 +52,8 @@ void CmdBgsave(CommandContext& ctx) {
       return;
     }
   }
-  RdbPersistence* rdb = ctx.server.rdb();
-  if (rdb == nullptr) {
-    ctx.rb.SendError("ERR");
-    return;
-  }
-  if (rdb->bgsave_in_progress()) {
-    ctx.rb.SendError(kBgsaveInProgress);
-    return;
-  }
+  RdbPersistence* rdb = SaveTarget(ctx);
+  if (rdb == nullptr) return;
   if (ctx.server.child().active() || ctx.server.in_exec()) {
     if (schedule || ctx.server.in_exec()) {
       rdb->ScheduleBackgroundSave();

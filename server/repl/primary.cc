@@ -190,6 +190,15 @@ void ReplPrimary::DropIfPendingOverLimit(ReplicaLink& r) {
   server_->CloseClient(r.client, false);
 }
 
+// The snapshot child could not be started: the replicas waiting for it are dropped and will
+// retry their PSYNC.
+void ReplPrimary::FailWaitingReplicas(const std::string& err) {
+  spdlog::warn("BGSAVE for replication failed: {}", err);
+  for (auto& [id, r] : replicas_) {
+    if (r.state == ReplicaState::kWaitBgsaveStart) KillReplica(r);
+  }
+}
+
 void ReplPrimary::SendToReplica(ReplicaLink& r, std::string_view bytes) {
   r.client->out().Append(bytes);
   r.client->ScheduleFlush();
@@ -315,10 +324,7 @@ void ReplPrimary::StartDiskSync() {
       },
       [this](int code, bool by_signal) { DiskSyncDone(code, by_signal); });
   if (!err.empty()) {
-    spdlog::warn("BGSAVE for replication failed: {}", err);
-    for (auto& [id, r] : replicas_) {
-      if (r.state == ReplicaState::kWaitBgsaveStart) KillReplica(r);
-    }
+    FailWaitingReplicas(err);
     return;
   }
   sync_child_ = true;
@@ -394,10 +400,7 @@ void ReplPrimary::StartDisklessSync() {
       },
       [this](int code, bool by_signal) { DisklessSyncDone(code, by_signal); });
   if (!err.empty()) {
-    spdlog::warn("BGSAVE for replication failed: {}", err);
-    for (auto& [id, r] : replicas_) {
-      if (r.state == ReplicaState::kWaitBgsaveStart) KillReplica(r);
-    }
+    FailWaitingReplicas(err);
     return;
   }
   sync_child_ = true;

@@ -113,6 +113,7 @@ class ReplPrimary {
   void PumpBulk(ReplicaLink& r);
   void SendToReplica(ReplicaLink& r, std::string_view bytes);
   void DropIfPendingOverLimit(ReplicaLink& r);
+  void FailWaitingReplicas(const std::string& err);
   void KillReplica(ReplicaLink& r);
   // WAIT: replies to waiters whose target is reached (or all, at timeout).
   void CheckWaiters();

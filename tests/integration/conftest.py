@@ -410,3 +410,17 @@ def make_server():
 def r(server):
     """A decoded redis-py client on the function-scoped server."""
     return server.client()
+
+
+def wait_replica_synced(primary, replica, timeout=30.0):
+    """The replica's link is up and it applied everything the primary sent (bounded)."""
+    p = primary.client()
+    r = replica.client()
+
+    def synced():
+        ri = r.info("replication")
+        if ri.get("master_link_status") != "up":
+            return False
+        return ri["master_repl_offset"] == p.info("replication")["master_repl_offset"]
+
+    eventually(synced, timeout=timeout, msg="replica did not catch up:\n" + primary.output())

@@ -14,6 +14,7 @@ import redis
 import socket
 
 from conftest import eventually, recv_until, wait_closed
+from conftest import wait_replica_synced as wait_in_sync
 
 REDIS_SERVER = "/usr/bin/redis-server"
 
@@ -29,20 +30,6 @@ def start_primary(make_server, diskless=True, extra=()):
 def start_replica(make_server, primary):
     return make_server(extra_args=["--replicaof", "127.0.0.1", str(primary.port)],
                        binary=REDIS_SERVER)
-
-
-def wait_in_sync(primary, replica, timeout=20):
-    """The link is up and the replica applied everything the primary sent."""
-    p = primary.client()
-    r = replica.client()
-
-    def synced():
-        ri = r.info("replication")
-        if ri.get("master_link_status") != "up":
-            return False
-        return ri["master_repl_offset"] == p.info("replication")["master_repl_offset"]
-
-    eventually(synced, timeout=timeout, msg="replica did not catch up:\n" + primary.output())
 
 
 def populate(primary):

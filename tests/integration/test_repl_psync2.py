@@ -10,6 +10,7 @@ import subprocess
 import pytest
 
 from conftest import REDIS_CLI, eventually
+from conftest import wait_replica_synced as wait_synced
 
 
 def info(server, section="replication"):
@@ -22,20 +23,6 @@ FAST = ["--repl-diskless-sync-delay", "0"]
 
 def replica_args(primary):
     return FAST + ["--replicaof", "127.0.0.1", str(primary.port)]
-
-
-def wait_synced(primary, replica, timeout=30.0):
-    """Link up and the replica has applied everything the primary has sent."""
-    p = primary.client()
-    r = replica.client()
-
-    def synced():
-        ri = r.info("replication")
-        if ri.get("master_link_status") != "up":
-            return False
-        return ri["slave_repl_offset"] == p.info("replication")["master_repl_offset"]
-
-    eventually(synced, timeout=timeout, msg="replica did not catch up")
 
 
 def dumps(server, keys):

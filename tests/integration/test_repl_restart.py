@@ -12,6 +12,7 @@ import signal
 import pytest
 
 from conftest import eventually
+from conftest import wait_replica_synced as wait_synced
 
 REDIS = "/usr/bin/redis-server"
 needs_redis = pytest.mark.skipif(not os.path.exists(REDIS),
@@ -29,20 +30,6 @@ def start_replica(make_server, primary, binary=None):
     # Save points: SHUTDOWN saves the final snapshot, with the replication info.
     return make_server(extra_args=["--replicaof", "127.0.0.1", str(primary.port),
                                    "--save", "3600 1"], binary=binary)
-
-
-def wait_synced(primary, replica, timeout=20):
-    p = primary.client()
-    r = replica.client()
-
-    def synced():
-        ri = r.info("replication")
-        if ri.get("master_link_status") != "up":
-            return False
-        return ri["master_repl_offset"] == p.info("replication")["master_repl_offset"]
-
-    eventually(synced, timeout=timeout,
-               msg="replica did not catch up:\n" + replica.output()[-3000:])
 
 
 def stats(server):
