@@ -424,3 +424,70 @@ def wait_replica_synced(primary, replica, timeout=30.0):
         return ri["master_repl_offset"] == p.info("replication")["master_repl_offset"]
 
     eventually(synced, timeout=timeout, msg="replica did not catch up:\n" + primary.output())
+
+
+# -- sentinel -----------------------------------------------------------------
+DEFAULT_SENTINEL = os.path.normpath(os.path.join(HERE, "..", "..", "build", "bin",
+                                                 "sable-sentinel"))
+
+
+def sentinel_binary():
+    return os.environ.get("SABLE_SENTINEL") or DEFAULT_SENTINEL
+
+
+class SentinelProcess(ServerProcess):
+    """One sable-sentinel on a free loopback port; its sentinel.conf lives in its temp dir.
+
+    `monitors` is a list of (name, ip, port, quorum); `options` lines are appended to the
+    config verbatim (e.g. "sentinel down-after-milliseconds mymaster 1000").
+    """
+
+    def __init__(self, monitors=(), options=(), port=None, control_port=None, start=True,
+                 binary=None):
+        self.monitors = list(monitors)
+        self.options = list(options)
+        self.control_port = control_port or free_port()
+        super().__init__(port=port, start=False, binary=binary or sentinel_binary())
+        self.config_file = os.path.join(self.dir, "sentinel.conf")
+        self.write_config()
+        if start:
+            self.start()
+
+    def write_config(self):
+        lines = ["port %d" % self.port, "bind 127.0.0.1", "dir %s" % self.dir,
+                 "control-port %d" % self.control_port]
+        for name, ip, port, quorum in self.monitors:
+            lines.append("sentinel monitor %s %s %d %d" % (name, ip, port, quorum))
+        lines += self.options
+        with open(self.config_file, "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+    def args(self):
+        return [self.binary, self.config_file]
+
+    def config_text(self):
+        with open(self.config_file) as f:
+            return f.read()
+
+    def __repr__(self):
+        return "SentinelProcess(:%d control %d)" % (self.port, self.control_port)
+
+
+def node_args(control_port=None):
+    """Extra args giving a data node an explicit free control port (port+20000 may not fit)."""
+    return ["--control-port", str(control_port or free_port())]
+
+
+@pytest.fixture
+def make_sentinel():
+    """Factory fixture: make_sentinel(monitors=[(name, ip, port, quorum)], options=[...])."""
+    made = []
+
+    def factory(*a, **kw):
+        s = SentinelProcess(*a, **kw)
+        made.append(s)
+        return s
+
+    yield factory
+    for s in made:
+        s.cleanup()
