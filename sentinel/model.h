@@ -128,6 +128,10 @@ struct SentinelConfig {
   std::string pidfile;
   bool resolve_hostnames = false;
   bool announce_hostnames = false;
+  bool protected_mode = false;         // Redis Sentinel runs with protected-mode no
+  bool deny_scripts_reconfig = true;   // SENTINEL SET may not change script paths
+  std::string sentinel_user;           // credentials for other sentinels (sentinel-user/-pass)
+  std::string sentinel_pass;
   // Lines we do not interpret, kept for the rewrite.
   std::vector<std::string> unknown_lines;
 };

@@ -73,8 +73,10 @@ class Sentinel {
   // has reached the reconfiguration phase, else the primary's.
   std::pair<std::string, int> CurrentMasterAddr(const Master& m) const;
 
- private:
+  // The internals (sentinel/sentinel_impl.h); public so the gRPC service classes can name it.
   class Impl;
+
+ private:
   net::EventLoop* loop_;
   SentinelState* state_;
   EventSink events_;

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/config/config.h"
+#include "server/control/control_server.h"
 #include "server/core/server.h"
 #include "server/persist/aof.h"
 #include "server/persist/rdb_persistence.h"
@@ -71,6 +72,16 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", err);
     return 1;
   }
+  // The control plane starts before the dataset loads: meanwhile the loop does not answer, so
+  // health checks report NOT_SERVING instead of failing to connect.
+  sable::control::ControlServer control(&server);
+  err = control.Start();
+  if (!err.empty()) {
+    // A configuration error: also on stderr when the log goes to a file, as Redis does.
+    if (!config.values().logfile.empty()) std::fprintf(stderr, "%s\n", err.c_str());
+    spdlog::critical("{}", err);
+    return 1;
+  }
   spdlog::info("Server initialized");
   // Start-up load, as Redis 7.0: the manifest is read in any case; with appendonly yes the AOF
   // is the dataset (the RDB is not read even when there is no AOF yet), else dump.rdb.
@@ -89,6 +100,8 @@ int main(int argc, char** argv) {
   }
   spdlog::info("Ready to accept connections tcp");
   server.Run();
+  // Before the Server goes: gRPC threads post to its loop.
+  control.Shutdown();
   spdlog::warn("Sable is now ready to exit, bye bye...");
   return 0;
 }

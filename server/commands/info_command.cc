@@ -119,6 +119,8 @@ void ServerSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("process_supervised", "no");
   w.Field("run_id", s.run_id());
   w.Field("tcp_port", static_cast<int64_t>(cfg.port));
+  // Sable's gRPC control port (0 = off), so sentinels learn where to health-check this node.
+  w.Field("control_port", static_cast<int64_t>(cfg.control_port > 0 ? cfg.control_port : 0));
   w.Field("server_time_usec", WallUs());
   int64_t uptime = (WallMs() - s.start_time_ms()) / 1000;
   w.Field("uptime_in_seconds", uptime);

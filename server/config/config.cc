@@ -424,7 +424,36 @@ std::vector<Directive> BuildTable() {
   t.push_back(Int("tcp-keepalive", &C::tcp_keepalive, 0, INT_MAX));
   t.push_back(Bool("protected-mode", &C::protected_mode));
   t.push_back(Int("maxclients", &C::maxclients, 1, UINT_MAX));
-  t.push_back(Int("control-port", &C::control_port, 0, 65535, kImmutable));
+  {
+    // Resolved at start (port + 20000) and written back for CONFIG GET; REWRITE keeps the
+    // default (no line) so the port follows a later change of `port`.
+    Directive d = Int("control-port", &C::control_port, -1, 65535, kImmutable);
+    d.rewrite = [](const C& c) -> std::vector<std::string> {
+      if (c.control_port_resolved) return {};
+      return {std::to_string(c.control_port)};
+    };
+    t.push_back(std::move(d));
+  }
+  t.push_back(Special(
+      "control-bind", kMultiArg | kImmutable,
+      [](C& c, const Args& a) -> std::optional<std::string> {
+        if (a.size() > 16) return "Too many bind addresses specified.";
+        c.control_bind.clear();
+        // An empty value means the default (loopback plus the node's concrete addresses).
+        if (a.size() == 1 && a[0].empty()) return std::nullopt;
+        c.control_bind = a;
+        return std::nullopt;
+      },
+      [](const C& c) { return JoinSpace(c.control_bind); },
+      [](const C& c) -> std::vector<std::string> {
+        if (c.control_bind_resolved) return {};
+        return {JoinSpace(c.control_bind)};
+      }));
+  // Mutable so operators can rotate it; server/control refuses an empty one when it must not be.
+  t.push_back(String("control-auth", &C::control_auth, kSensitive));
+  t.push_back(String("control-tls-cert-file", &C::control_tls_cert_file, kImmutable));
+  t.push_back(String("control-tls-key-file", &C::control_tls_key_file, kImmutable));
+  t.push_back(String("control-tls-ca-cert-file", &C::control_tls_ca_cert_file, kImmutable));
   // Security.
   t.push_back(String("requirepass", &C::requirepass, kSensitive));
   t.push_back(String("aclfile", &C::aclfile, kImmutable));
@@ -1055,13 +1084,16 @@ std::optional<std::string> Config::Rewrite() {
     } else if (d.get(values_) == d.get(defaults)) {
       continue;
     }
+    // A rewriter may say "default" with no lines (a value resolved at start-up, control-port).
+    std::vector<std::string> generated = RewriteLines(d, values_);
+    if (generated.empty()) continue;
     if (!marked) {
       // Drop trailing blank lines, then mark where generated lines start, as Redis does.
       while (!lines.empty() && lines.back().empty()) lines.pop_back();
       lines.push_back(kMarker);
       marked = true;
     }
-    for (auto& l : RewriteLines(d, values_)) lines.push_back(std::move(l));
+    for (auto& l : generated) lines.push_back(std::move(l));
   }
   std::string content;
   for (const auto& l : lines) {

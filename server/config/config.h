@@ -92,7 +92,18 @@ struct ServerConfig {
   int tcp_keepalive = 300;        // SO_KEEPALIVE interval in seconds (0 = off).
   bool protected_mode = true;     // Refuse non-loopback clients when no password and no bind.
   uint32_t maxclients = 10000;    // Maximum number of connected clients.
-  int control_port = 0;           // Sable's control/admin port (0 = port + 20000).
+  // Control plane (gRPC health + NodeAdmin, server/control/). -1 = port + 20000, resolved and
+  // written back at start (0 when that passes 65535); 0 = off.
+  int control_port = -1;          // The control port.
+  // Addresses the control port binds; empty = 127.0.0.1 plus the concrete `bind` addresses,
+  // resolved and written back at start.
+  std::vector<std::string> control_bind;
+  bool control_port_resolved = false;  // control_port came from the default (not a directive).
+  bool control_bind_resolved = false;  // control_bind came from the default (not a directive).
+  std::string control_auth;       // Secret NodeAdmin callers send as metadata ("" = none).
+  std::string control_tls_cert_file;     // TLS certificate of the control port ("" = no TLS).
+  std::string control_tls_key_file;      // Its private key.
+  std::string control_tls_ca_cert_file;  // CA that client certificates must chain to (mTLS).
 
   // --- Security ---
   std::string requirepass;        // Password of the default user ("" = none).

@@ -49,6 +49,8 @@ class Replica {
   bool applying() const { return applying_; }
   const std::string& master_host() const { return host_; }
   int master_port() const { return port_; }
+  // When the link last went down (wall ms; 0 = never up since start), for the control plane.
+  int64_t down_since_ms() const { return down_since_ms_; }
   // True for a command from `c` that replica-serve-stale-data no refuses now (link down).
   bool StaleDenied() const;
   // Offset of the stream applied so far (master client's reploff), -1 when there is no link.

@@ -22,6 +22,24 @@ REDIS_CLI = shutil.which("redis-cli") or "/usr/bin/redis-cli"
 REDIS_BENCHMARK = shutil.which("redis-benchmark") or "/usr/bin/redis-benchmark"
 
 
+DEFAULT_CTL = os.path.normpath(os.path.join(HERE, "..", "..", "build", "bin", "sable-ctl"))
+
+
+def ctl_binary():
+    return os.environ.get("SABLE_CTL") or DEFAULT_CTL
+
+
+def sable_ctl(control_port, *args, secret=None, timeout_ms=2000, host="127.0.0.1"):
+    """Run `sable-ctl -p control_port [-a secret] args...` (bounded); return the
+    CompletedProcess with stdout/stderr decoded."""
+    cmd = [ctl_binary(), "-h", host, "-p", str(control_port), "-t", str(timeout_ms)]
+    if secret is not None:
+        cmd += ["-a", secret]
+    cmd += [str(a) for a in args]
+    return subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                          timeout=timeout_ms / 1000.0 + 10)
+
+
 def server_binary():
     return os.environ.get("SABLE_SERVER") or DEFAULT_SERVER
 
