@@ -14,7 +14,9 @@ constexpr int64_t kAskPeriodMs = 100;
 // A peer's "master is down" answer counts this long.
 constexpr int64_t kMasterDownValidityMs = 1000;
 // Random delay before an attempt so sentinels that saw the death together do not split votes.
-constexpr int64_t kStartDesyncMs = 300;
+constexpr int64_t kStartDesyncMs = 100;
+// Extra delay per sentinel ranked ahead of us (see StartFailoverIfNeeded).
+constexpr int64_t kRankDesyncMs = 250;
 // After voting for another sentinel we do not start our own attempt for a while (Redis's
 // SENTINEL_MAX_DESYNC added to failover_start_time).
 constexpr int64_t kVoteDesyncMs = 1000;
@@ -129,7 +131,15 @@ void Sentinel::Impl::StartFailoverIfNeeded(Master* m, int64_t now) {
     return;
   }
   if (rt.start_not_before_ms == 0) {
-    rt.start_not_before_ms = now + RandMs(kStartDesyncMs) + 1;
+    // Sentinels that saw the death together would otherwise all vote for themselves in the
+    // same epoch and wait 2 * failover-timeout. Stagger the attempts by rank (our place among
+    // the reachable sentinels ordered by run id) so the first request usually collects every
+    // vote; the random part breaks ties between sentinels that disagree on the ranking.
+    int rank = 0;
+    for (const auto& [id, s] : m->sentinels) {
+      if (!(s->flags & kFlagSDown) && id < st_->myid) ++rank;
+    }
+    rt.start_not_before_ms = now + rank * kRankDesyncMs + RandMs(kStartDesyncMs) + 1;
     return;
   }
   if (now < rt.start_not_before_ms) return;

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <grpcpp/health_check_service_interface.h>
+
 #include <chrono>
 #include <future>
 
@@ -104,6 +106,9 @@ std::string StartPeerServer(Sentinel::Impl* impl) {
   std::string addr = bind.find(':') != std::string::npos ? "[" + bind + "]:" : bind + ":";
   addr += std::to_string(port);
   impl->service_ = std::make_unique<PeerService>(impl);
+  // The standard health service next to SentinelPeer, so container health checks and load
+  // balancers probe a sentinel the same way as a node (sable-ctl health).
+  grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder b;
   int selected = 0;
   b.AddListeningPort(addr, grpc::InsecureServerCredentials(), &selected);

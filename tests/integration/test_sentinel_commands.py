@@ -10,7 +10,7 @@ import pytest
 import redis
 import redis.sentinel
 
-from conftest import (RespError, SentinelProcess, eventually, free_port, node_args,
+from conftest import (RespError, SentinelProcess, eventually, free_port, node_args, sable_ctl,
                       sentinel_binary)
 
 NAME = "mymaster"
@@ -389,3 +389,12 @@ def test_command_line_options(tmp_path, primary):
         assert "port %d" % port in text and "sentinel myid " in text
     finally:
         s.cleanup()
+
+
+def test_control_port_serves_grpc_health(sentinel):
+    # Container health checks probe a sentinel like a node: grpc.health.v1 on its control port.
+    r = sable_ctl(sentinel.control_port, "health")
+    assert r.returncode == 0 and r.stdout.strip() == "SERVING", (r.stdout, r.stderr)
+    sentinel.stop()
+    r = sable_ctl(sentinel.control_port, "health", timeout_ms=500)
+    assert r.returncode != 0
