@@ -47,3 +47,97 @@ def test_dockerfile_builds_with_our_scripts():
     assert "scripts/build" in text
     for binary in ("sable-server", "sable-sentinel", "sable-ctl"):
         assert binary in text
+
+
+def run(*cmd, **kw):
+    return subprocess.run(list(cmd), capture_output=True, timeout=30, stdin=subprocess.DEVNULL,
+                          **kw)
+
+
+BIN = os.path.join(ROOT, "build", "bin")
+
+
+def test_compose_commands_run_in_private_namespaces(tmp_path):
+    """The compose file's own command lines and health checks, run as local processes: the
+    primary and one sentinel, each in a network namespace holding its compose address (both
+    listen on 0.0.0.0 and use the real ports, as in their containers)."""
+    import pytest
+    from conftest import eventually
+
+    cfg = compose_config("sentinel.yml")
+    primary, sentinel = cfg["services"]["primary"], cfg["services"]["sentinel1"]
+    tag = "%d" % (os.getpid() % 100000)
+    ns_p, ns_s = "sdp%s" % tag, "sds%s" % tag
+    if_p, if_s = "sdpa%s" % tag, "sdsa%s" % tag
+    procs = []
+    try:
+        steps = [["ip", "netns", "add", ns_p], ["ip", "netns", "add", ns_s],
+                 ["ip", "link", "add", if_p, "type", "veth", "peer", "name", if_s],
+                 ["ip", "link", "set", if_p, "netns", ns_p],
+                 ["ip", "link", "set", if_s, "netns", ns_s]]
+        for ns, ifname, ip in ((ns_p, if_p, "172.28.0.10"), (ns_s, if_s, "172.28.0.21")):
+            steps += [["ip", "netns", "exec", ns, "ip", "addr", "add", ip + "/24", "dev", ifname],
+                      ["ip", "netns", "exec", ns, "ip", "link", "set", ifname, "up"],
+                      ["ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"]]
+        for step in steps:
+            p = run(*step)
+            if p.returncode != 0:
+                pytest.skip("cannot set up network namespaces here: %s: %s"
+                            % (" ".join(step), p.stderr.decode(errors="replace").strip()))
+
+        def health(ns, test):
+            # The compose healthcheck, with our build's sable-ctl.
+            cmd = test[1:] if test[0] == "CMD" else ["sh", "-c", test[1]]
+            cmd = [os.path.join(BIN, c) if c == "sable-ctl" else c for c in cmd]
+            if cmd[0] == "sh":
+                cmd[2] = cmd[2].replace("sable-ctl", os.path.join(BIN, "sable-ctl"))
+            return run("ip", "netns", "exec", ns, *cmd).returncode == 0
+
+        pdir = tmp_path / "primary"
+        pdir.mkdir()
+        argv = [os.path.join(BIN, "sable-server") if a == "sable-server" else a
+                for a in primary["command"]] + ["--save", ""]
+        log = open(pdir / "log", "wb")
+        procs.append(subprocess.Popen(["ip", "netns", "exec", ns_p] + argv, cwd=pdir,
+                                      stdout=log, stderr=subprocess.STDOUT))
+        eventually(lambda: health(ns_p, primary["healthcheck"]["test"]), timeout=15,
+                   msg="the primary's compose health check never passed")
+
+        sdir = tmp_path / "sentinel"
+        sdir.mkdir()
+        script = sentinel["command"][-1].replace("$$", "$").replace("/data/", str(sdir) + "/")
+        script = script.replace("exec sable-sentinel",
+                                "exec " + os.path.join(BIN, "sable-sentinel"))
+        env = dict(os.environ, **sentinel["environment"])
+        slog = open(sdir / "log", "wb")
+        procs.append(subprocess.Popen(["ip", "netns", "exec", ns_s, "sh", "-c", script],
+                                      cwd=sdir, env=env, stdout=slog,
+                                      stderr=subprocess.STDOUT))
+        eventually(lambda: health(ns_s, sentinel["healthcheck"]["test"]), timeout=15,
+                   msg="the sentinel's compose health check never passed")
+
+        def sentinel_sees_primary():
+            out = run("ip", "netns", "exec", ns_s, "redis-cli", "-p", "26379", "SENTINEL",
+                      "master", "mymaster").stdout.decode()
+            lines = out.splitlines()
+            fields = dict(zip(lines[0::2], lines[1::2]))
+            # The run id comes from NodeAdmin.GetState: the secret was accepted.
+            return fields.get("ip") == "172.28.0.10" and fields.get("flags") == "master" \
+                and len(fields.get("runid", "")) == 40
+
+        eventually(sentinel_sees_primary, timeout=15,
+                   msg="the sentinel never reached the primary:\n"
+                   + (sdir / "log").read_text(errors="replace"))
+        # The sentinel reached the primary's NodeAdmin with the shared secret.
+        conf = (sdir / "sentinel.conf").read_text()
+        assert "sentinel myid" in conf and "control-auth" in conf
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        run("ip", "netns", "del", ns_p)
+        run("ip", "netns", "del", ns_s)
