@@ -5,27 +5,13 @@
 #include <unistd.h>
 
 #include "sentinel/frontend.h"
+#include "sentinel/common.h"
 #include "server/resp/errors.h"
 #include "server/util/clock.h"
 #include "server/util/numbers.h"
 #include "server/util/strings.h"
 
 namespace sable::sentinel {
-namespace {
-
-constexpr std::string_view kCompatVersion = "7.0.15";
-
-int64_t NowMs() { return MonoUs() / 1000; }
-
-std::string Sanitize(std::string_view s, size_t max) {
-  std::string out(s.substr(0, max));
-  for (char& ch : out) {
-    if (ch == '\r' || ch == '\n') ch = ' ';
-  }
-  return out;
-}
-
-}  // namespace
 
 std::string Frontend::ClientLine(const SentinelClient* c) const {
   int64_t now_s = NowMs() / 1000;
@@ -307,7 +293,8 @@ void Frontend::CmdInfo(SentinelClient* cl, Args& args) {
       }
     }
   }
-  cl->rb.SendVerbatim("txt", out);
+  // A 7.0 sentinel answers INFO with a plain bulk string in RESP3 too (not verbatim like CLIENT).
+  cl->rb.SendBulk(out);
 }
 
 }  // namespace sable::sentinel

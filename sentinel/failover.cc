@@ -5,6 +5,7 @@
 
 #include "sentinel/logic.h"
 #include "sentinel/sentinel_impl.h"
+#include "server/net/event_loop.h"
 
 namespace sable::sentinel {
 
@@ -76,7 +77,7 @@ void Sentinel::Impl::AskOtherSentinels(Master* m, int64_t now, bool force) {
             } else {
               si->flags &= ~kFlagMasterDown;
             }
-            if (resp.leader_run_id() != "*" && !resp.leader_run_id().empty()) {
+            if (ValidRunId(resp.leader_run_id()) && resp.leader_epoch() >= 0) {
               uint64_t le = static_cast<uint64_t>(resp.leader_epoch());
               if (si->leader != resp.leader_run_id() || si->leader_epoch != le) {
                 spdlog::info("{} voted for {} {}", runid, resp.leader_run_id(), le);
@@ -139,7 +140,15 @@ void Sentinel::Impl::StartFailoverIfNeeded(Master* m, int64_t now) {
     for (const auto& [id, s] : m->sentinels) {
       if (!(s->flags & kFlagSDown) && id < st_->myid) ++rank;
     }
-    rt.start_not_before_ms = now + rank * kRankDesyncMs + RandMs(kStartDesyncMs) + 1;
+    int64_t delay = rank * kRankDesyncMs + RandMs(kStartDesyncMs) + 1;
+    rt.start_not_before_ms = now + delay;
+    // Start at that instant instead of on the next 100 ms tick (the kill -9 drill's budget).
+    auto alive = alive_;
+    std::string mname = m->name;
+    loop_->AddTimer(static_cast<uint64_t>(delay), 0, [this, alive, mname] {
+      if (!*alive) return;
+      if (Master* mm = s_->FindMaster(mname)) StartFailoverIfNeeded(mm, NowMs());
+    });
     return;
   }
   if (now < rt.start_not_before_ms) return;
@@ -349,9 +358,10 @@ void Sentinel::Impl::ReconfNextReplica(Master* m, int64_t now) {
     EventFor("+slave-reconf-sent", *m, *r);
     std::string addr = k, mname = m->name;
     SendReplicaOf(m, r, promoted->ip, promoted->port, [this, mname, addr](bool ok) {
-      if (ok) return;
       Master* m = s_->FindMaster(mname);
       if (!m) return;
+      AnnounceNow(*m);
+      if (ok) return;
       auto it = m->replicas.find(addr);
       // Retry on a later tick.
       if (it != m->replicas.end() && (it->second->flags & kFlagReconfSent)) {
@@ -473,6 +483,7 @@ void Sentinel::Impl::ResetMasterAndChangeAddress(Master* m, const std::string& i
     inst->flags = kFlagSlave;
     inst->created_ms = now;
     inst->role_reported = "slave";
+    inst->role_reported_time_ms = now;  // so the old primary's first report is a -role-change
     auto it = nodes_.find(inst->Addr());
     if (it != nodes_.end()) {
       inst->control_port = it->second.control_port;
@@ -482,7 +493,10 @@ void Sentinel::Impl::ResetMasterAndChangeAddress(Master* m, const std::string& i
     // An instance we already know to be dead stays down rather than waiting down-after again.
     inst->last_ok_ping_reply_ms = inst->gone ? k.last_ok : now;
     if (inst->last_ok_ping_reply_ms == 0) inst->last_ok_ping_reply_ms = now;
+    Instance* raw = inst.get();
     m->replicas[inst->Addr()] = std::move(inst);
+    // As Redis's sentinelResetMasterAndChangeAddress: each replica re-added, the old primary too.
+    EventFor("+slave", *m, *raw);
   }
   // Fresh probes against the new layout.
   for (auto& [a, n] : nodes_) n.last_state_sent_ms = 0;

@@ -3,8 +3,7 @@
 // and event fan-out to subscribers. SENTINEL lives in sentinel_commands.cc, CLIENT and INFO in
 // client_info_commands.cc.
 #include "sentinel/frontend.h"
-
-#include <random>
+#include "sentinel/common.h"
 
 #include <spdlog/spdlog.h>
 
@@ -15,26 +14,6 @@
 
 namespace sable::sentinel {
 namespace {
-
-constexpr std::string_view kCompatVersion = "7.0.15";
-
-std::string RandomHex(size_t n) {
-  std::random_device rd;
-  std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
-  static const char kHex[] = "0123456789abcdef";
-  std::string out(n, '0');
-  for (char& c : out) c = kHex[gen() & 15];
-  return out;
-}
-
-// Printable text of a client-supplied argument for an error message, as Redis sanitizes it.
-std::string Sanitize(std::string_view s, size_t max) {
-  std::string out(s.substr(0, max));
-  for (char& ch : out) {
-    if (ch == '\r' || ch == '\n') ch = ' ';
-  }
-  return out;
-}
 
 // The top-level commands a Redis 7.0 sentinel answers (plus ECHO), with their arities.
 struct CommandInfo {
@@ -71,7 +50,6 @@ const CommandInfo* FindCommand(std::string_view name) {
   return nullptr;
 }
 
-int64_t NowMs() { return MonoUs() / 1000; }
 
 }  // namespace
 

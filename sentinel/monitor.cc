@@ -192,11 +192,15 @@ void Sentinel::Impl::OnNodeState(const std::string& master, const std::string& a
   }
   std::string role = st.role() == "master" ? "master" : "slave";
   if (role != ri->role_reported || ri->role_reported_time_ms == 0) {
-    if (role != ri->role_reported && ri->role_reported_time_ms != 0) {
-      spdlog::info("{} now reports role {}", addr, role);
-    }
+    bool changed = role != ri->role_reported && ri->role_reported_time_ms != 0;
     ri->role_reported = role;
     ri->role_reported_time_ms = now;
+    if (changed) {
+      // Redis's +role-change when the new role matches our view, -role-change when it does not.
+      bool coherent = (role == "master") == is_master;
+      EventFor(coherent ? "+role-change" : "-role-change", *m, *ri,
+               "new reported role is " + role);
+    }
   }
   ri->repl_offset = st.repl_offset();
   ri->slave_priority = st.replica_priority();
@@ -244,9 +248,16 @@ void Sentinel::Impl::OnNodeState(const std::string& master, const std::string& a
       SetFailoverState(m, FailoverState::kReconfSlaves);
       EventFor("+failover-state-reconf-slaves", *m, *m);
       SaveConfig();
-      // Tell the others at once: their hellos switch them to the new primary.
-      for (auto& [id, s] : m->sentinels) peers_[m->name + "/" + id].last_hello_sent_ms = 0;
-      for (auto& [a, nr] : nodes_) nr.last_announce_ms = 0;
+      // Repoint the other replicas now, and tell the other sentinels (their hellos switch them
+      // and their clients to the new primary) once those replicas took the REPLICAOF: a client
+      // that follows the switch and writes with WAIT should find them attached, not wait for
+      // a tick. ReconfNextReplica's callback announces; announce here when nothing was sent.
+      ReconfNextReplica(m, now);
+      bool repointing = false;
+      for (auto& [k, r] : m->replicas) {
+        if ((r->flags & kFlagReconfSent) && r->slave_reconf_sent_ms == now) repointing = true;
+      }
+      if (!repointing) AnnounceNow(*m);
       return;
     }
     bool master_sane = !(m->flags & (kFlagSDown | kFlagODown)) && !m->gone &&
@@ -272,6 +283,11 @@ void Sentinel::Impl::OnNodeState(const std::string& master, const std::string& a
     }
     OnReplicaInfoForFailover(m, ri, now);
   }
+}
+
+void Sentinel::Impl::AnnounceNow(const Master& m) {
+  for (auto& [id, s] : m.sentinels) peers_[m.name + "/" + id].last_hello_sent_ms = 0;
+  for (auto& [a, nr] : nodes_) nr.last_announce_ms = 0;
 }
 
 void Sentinel::Impl::SendReplicaOf(Master* m, Instance* ri, const std::string& host, int port,
@@ -302,6 +318,18 @@ void Sentinel::Impl::SendReplicaOf(Master* m, Instance* ri, const std::string& h
       });
 }
 
+void Sentinel::Impl::RefreshReplicasNow(Master* m, int64_t now) {
+  // The primary's stream has stopped, so the replicas' offsets are final: read them at once
+  // rather than up to a second later, so the failover promotes the replica that really has
+  // the most data (a stale pick sends the others into a full sync instead of a PSYNC).
+  std::vector<Instance*> reps;
+  for (auto& [k, r] : m->replicas) reps.push_back(r.get());
+  for (Instance* r : reps) {
+    nodes_[r->Addr()].last_state_sent_ms = 0;
+    ProbeNode(m, r, now);
+  }
+}
+
 void Sentinel::Impl::CheckSubjectivelyDown(Master* m, Instance* ri, bool is_master, int64_t now) {
   // As Redis: time since the oldest unanswered probe; a node that answers every probe is never
   // down however long it takes us to send the next one.
@@ -324,6 +352,7 @@ void Sentinel::Impl::CheckSubjectivelyDown(Master* m, Instance* ri, bool is_mast
       ri->flags |= kFlagSDown;
       ri->s_down_since_ms = now;
       EventFor("+sdown", *m, *ri);
+      if (is_master) RefreshReplicasNow(m, now);
     }
   } else if (ri->flags & kFlagSDown) {
     ri->flags &= ~kFlagSDown;
@@ -402,7 +431,14 @@ void Sentinel::Impl::SendHellos(Master* m, int64_t now) {
 }
 
 void Sentinel::Impl::ProcessHello(const sable::SentinelHello& h) {
-  if (h.run_id().empty() || h.run_id() == st_->myid) return;
+  if (h.run_id() == st_->myid) return;
+  if (!ValidRunId(h.run_id()) || !ValidPeerAddress(h.ip(), h.port()) ||
+      !ValidPeerAddress(h.master_ip(), h.master_port()) || h.current_epoch() < 0 ||
+      h.master_config_epoch() < 0 || h.control_port() < 0 || h.control_port() > 65535) {
+    spdlog::warn("Ignoring a malformed hello from {}:{} (run id '{}')", h.ip().substr(0, 64),
+                 h.port(), h.run_id().substr(0, 64));
+    return;
+  }
   Master* m = s_->FindMaster(h.master_name());
   if (!m) return;
   int64_t now = NowMs();

@@ -79,6 +79,9 @@ grpc::Status PeerService::IsMasterDownByAddr(grpc::ServerContext* ctx,
                                              sable::IsMasterDownReply* resp) {
   grpc::Status a = CheckAuth(ctx);
   if (!a.ok()) return a;
+  if (req->current_epoch() < 0) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "negative epoch");
+  }
   auto out = std::make_shared<IsMasterDownResult>();
   sable::IsMasterDownRequest in = *req;
   Sentinel::Impl* impl = impl_;

@@ -10,20 +10,14 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 
+#include "sentinel/common.h"
 #include "server/resp/reply_parser.h"
 
 namespace sable::sentinel {
 
 namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string Command(std::initializer_list<std::string> parts) {
   std::string out = "*" + std::to_string(parts.size()) + "\r\n";
@@ -34,10 +28,14 @@ std::string Command(std::initializer_list<std::string> parts) {
 class Fd {
  public:
   explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
+  ~Fd() { reset(-1); }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
   int get() const { return fd_; }
+  void reset(int fd) {
+    if (fd_ >= 0) close(fd_);
+    fd_ = fd;
+  }
 
  private:
   int fd_;
@@ -54,70 +52,55 @@ bool WaitFd(int fd, short events, int64_t deadline) {
   return rc > 0;
 }
 
-}  // namespace
+constexpr int kNoAddress = -1;       // the name does not resolve
+constexpr int kConnectTimeout = -2;  // no answer by the deadline
 
-bool TcpRefused(const std::string& ip, int port, int timeout_ms) {
-  int64_t deadline = NowMs() + timeout_ms;
+// Connects a non-blocking socket to ip:port by `deadline`, leaving it in *fd. Returns 0 when
+// connected, kNoAddress, kConnectTimeout, or the errno of the failure (ECONNREFUSED, ...).
+int Connect(const std::string& ip, int port, int64_t deadline, Fd* fd) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* ai = nullptr;
   if (getaddrinfo(ip.c_str(), std::to_string(port).c_str(), &hints, &ai) != 0 || !ai) {
-    return false;
+    return kNoAddress;
   }
-  Fd fd(socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (fd.get() < 0) {
+  fd->reset(socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (fd->get() < 0) {
+    int err = errno;
     freeaddrinfo(ai);
-    return false;
+    return err;
   }
-  int rc = connect(fd.get(), ai->ai_addr, ai->ai_addrlen);
+  int rc = connect(fd->get(), ai->ai_addr, ai->ai_addrlen);
+  int err = rc < 0 ? errno : 0;
   freeaddrinfo(ai);
-  if (rc == 0) return false;
-  if (errno == ECONNREFUSED) return true;
-  if (errno != EINPROGRESS) return false;
-  if (!WaitFd(fd.get(), POLLOUT, deadline)) return false;
-  int err = 0;
+  if (rc == 0) return 0;
+  if (err != EINPROGRESS) return err;
+  if (!WaitFd(fd->get(), POLLOUT, deadline)) return kConnectTimeout;
+  err = 0;
   socklen_t len = sizeof(err);
-  getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
-  return err == ECONNREFUSED;
+  getsockopt(fd->get(), SOL_SOCKET, SO_ERROR, &err, &len);
+  return err;
+}
+
+}  // namespace
+
+bool TcpRefused(const std::string& ip, int port, int timeout_ms) {
+  Fd fd(-1);
+  return Connect(ip, port, NowMs() + timeout_ms, &fd) == ECONNREFUSED;
 }
 
 ProbeResult ProbeControlPort(const std::string& ip, int port, const std::string& auth_user,
                              const std::string& auth_pass, int timeout_ms) {
   ProbeResult res;
   int64_t deadline = NowMs() + timeout_ms;
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* ai = nullptr;
-  if (getaddrinfo(ip.c_str(), std::to_string(port).c_str(), &hints, &ai) != 0 || !ai) {
-    res.error = "cannot resolve " + ip;
+  Fd fd(-1);
+  int err = Connect(ip, port, deadline, &fd);
+  if (err != 0) {
+    res.error = err == kNoAddress       ? "cannot resolve " + ip
+                : err == kConnectTimeout ? std::string("connect timeout")
+                                         : std::string(strerror(err));
     return res;
-  }
-  Fd fd(socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (fd.get() < 0) {
-    freeaddrinfo(ai);
-    res.error = strerror(errno);
-    return res;
-  }
-  int rc = connect(fd.get(), ai->ai_addr, ai->ai_addrlen);
-  freeaddrinfo(ai);
-  if (rc < 0 && errno != EINPROGRESS) {
-    res.error = strerror(errno);
-    return res;
-  }
-  if (rc < 0) {
-    if (!WaitFd(fd.get(), POLLOUT, deadline)) {
-      res.error = "connect timeout";
-      return res;
-    }
-    int err = 0;
-    socklen_t len = sizeof(err);
-    getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err != 0) {
-      res.error = strerror(err);
-      return res;
-    }
   }
   sockaddr_storage local{};
   socklen_t local_len = sizeof(local);

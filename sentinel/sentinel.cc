@@ -1,10 +1,8 @@
 // The Sentinel API (what the RESP front end calls), start/stop and the 100 ms tick.
 #include "sentinel/sentinel.h"
 
-#include <arpa/inet.h>
 #include <spdlog/spdlog.h>
 
-#include <chrono>
 
 #include "sentinel/logic.h"
 #include "sentinel/peer_service.h"
@@ -13,12 +11,6 @@
 #include "server/util/glob.h"
 
 namespace sable::sentinel {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // ---- Impl basics ----
 
@@ -231,9 +223,8 @@ std::pair<std::string, int> Sentinel::CurrentMasterAddr(const Master& m) const {
 std::string Sentinel::Monitor(const std::string& name, const std::string& ip, int port,
                               int quorum) {
   if (quorum <= 0) return "ERR Quorum must be 1 or greater.";
-  if (port <= 0 || port > 65535) return "ERR Invalid port";
-  unsigned char buf[sizeof(in6_addr)];
-  if (inet_pton(AF_INET, ip.c_str(), buf) != 1 && inet_pton(AF_INET6, ip.c_str(), buf) != 1) {
+  if (port < 0 || port > 65535) return "ERR Invalid port";
+  if (!ValidAddress(ip, state_->config.resolve_hostnames)) {
     return "ERR Invalid IP address or hostname specified";
   }
   if (state_->masters.count(name)) return "ERR Duplicated master name";
@@ -390,7 +381,9 @@ IsMasterDownResult Sentinel::IsMasterDownByAddr(const std::string& ip, int port,
   IsMasterDownResult res;
   Master* m = impl_->FindMasterByAddr(ip, port);
   if (m && !state_->tilt && (m->flags & kFlagSDown)) res.down = true;
-  if (m && run_id != "*") {
+  // An empty or malformed run id asks for no vote: voting for it would spend our vote for the
+  // epoch on nobody.
+  if (m && run_id != "*" && ValidRunId(run_id)) {
     uint64_t leader_epoch = 0;
     std::string leader = impl_->VoteLeader(m, epoch, run_id, &leader_epoch);
     res.leader = leader.empty() ? "*" : leader;

@@ -1,13 +1,11 @@
 // SENTINEL <subcommand>: the replies Sentinel-aware clients parse (field names and order as
 // Redis 7.0's addReplySentinelRedisInstance), the admin subcommands and SENTINEL CONFIG.
-#include <arpa/inet.h>
-#include <netdb.h>
-
 #include <set>
 
 #include <spdlog/spdlog.h>
 
 #include "sentinel/frontend.h"
+#include "sentinel/common.h"
 #include "server/resp/errors.h"
 #include "server/util/clock.h"
 #include "server/util/glob.h"
@@ -18,8 +16,6 @@ namespace sable::sentinel {
 namespace {
 
 using Fields = std::vector<std::pair<std::string, std::string>>;
-
-int64_t NowMs() { return MonoUs() / 1000; }
 
 // "ms ago" for a timestamp; Redis stamps creation time where we keep 0 for "never".
 std::string Ago(int64_t now, int64_t t, int64_t fallback) {
@@ -65,22 +61,6 @@ void SendFields(ReplyBuilder& rb, const Fields& f) {
 
 void WrongArity(ReplyBuilder& rb, std::string_view sub) {
   rb.SendError("ERR wrong number of arguments for 'sentinel|" + ToLower(sub) + "' command");
-}
-
-bool ValidAddress(const std::string& host, bool resolve) {
-  in_addr a4;
-  in6_addr a6;
-  if (inet_pton(AF_INET, host.c_str(), &a4) == 1 || inet_pton(AF_INET6, host.c_str(), &a6) == 1) {
-    return true;
-  }
-  if (!resolve) return false;
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0) return false;
-  freeaddrinfo(res);
-  return true;
 }
 
 const char* kHelpLines[] = {
@@ -131,10 +111,10 @@ const char* kHelpLines[] = {
     "HELP",
     "    Prints this help."};
 
-// SENTINEL CONFIG GET/SET parameters, in Redis's order.
+// SENTINEL CONFIG GET/SET parameters, in Redis 7.0's order. `loglevel` (a 7.2 addition) is
+// answered only when asked for by name, so a pattern lists exactly what 7.0 lists.
 const char* kConfigParams[] = {"resolve-hostnames", "announce-hostnames", "announce-ip",
-                               "announce-port",     "sentinel-user",      "sentinel-pass",
-                               "loglevel"};
+                               "announce-port",     "sentinel-user",      "sentinel-pass"};
 
 std::string ConfigValue(const SentinelConfig& c, std::string_view p) {
   if (p == "resolve-hostnames") return c.resolve_hostnames ? "yes" : "no";
@@ -156,6 +136,7 @@ void CmdConfig(Frontend& fe, SentinelClient* cl, std::vector<std::string_view>& 
     for (const char* p : kConfigParams) {
       if (GlobMatch(pat, p)) hits.push_back(p);
     }
+    if (pat == "loglevel") hits.push_back("loglevel");
     rb.StartMap(hits.size());
     for (const char* p : hits) {
       rb.SendBulk(p);
@@ -242,8 +223,13 @@ bool CheckSet(Frontend& fe, ReplyBuilder& rb, std::vector<std::string_view>& arg
   return true;
 }
 
-void ReplyError(ReplyBuilder& rb, const std::string& err) {
-  rb.SendError(err);
+// The admin calls of the core answer "" for success or Redis's error text.
+void OkOrError(ReplyBuilder& rb, const std::string& err) {
+  if (err.empty()) {
+    rb.SendOk();
+  } else {
+    rb.SendError(err);
+  }
 }
 
 }  // namespace
@@ -337,7 +323,8 @@ void CmdSentinel(Frontend& fe, SentinelClient* cl, std::vector<std::string_view>
   } else if (sub == "is-master-down-by-addr") {
     if (!need(argc == 6)) return;
     int64_t port, epoch;
-    if (!ParseInt64(args[3], &port) || !ParseInt64(args[4], &epoch)) {
+    // A negative epoch would become a huge unsigned one and wrap our epoch counter.
+    if (!ParseInt64(args[3], &port) || !ParseInt64(args[4], &epoch) || epoch < 0) {
       rb.SendError(errors::kNotInteger);
       return;
     }
@@ -354,12 +341,7 @@ void CmdSentinel(Frontend& fe, SentinelClient* cl, std::vector<std::string_view>
   } else if (sub == "failover") {
     if (!need(argc == 3)) return;
     if (find(2) == nullptr) return;
-    std::string err = core.ForceFailover(std::string(args[2]));
-    if (err.empty()) {
-      rb.SendOk();
-    } else {
-      ReplyError(rb, err);
-    }
+    OkOrError(rb, core.ForceFailover(std::string(args[2])));
   } else if (sub == "ckquorum") {
     if (!need(argc == 3)) return;
     if (find(2) == nullptr) return;
@@ -368,7 +350,7 @@ void CmdSentinel(Frontend& fe, SentinelClient* cl, std::vector<std::string_view>
     if (err.empty()) {
       rb.SendSimple(ok.empty() ? "OK" : ok);
     } else {
-      ReplyError(rb, err);
+      rb.SendError(err);
     }
   } else if (sub == "flushconfig") {
     if (!need(argc == 2)) return;
@@ -402,34 +384,19 @@ void CmdSentinel(Frontend& fe, SentinelClient* cl, std::vector<std::string_view>
       rb.SendError("ERR Duplicate master name.");
       return;
     }
-    std::string err = core.Monitor(std::string(args[2]), ip, static_cast<int>(port),
-                                   static_cast<int>(quorum));
-    if (err.empty()) {
-      rb.SendOk();
-    } else {
-      ReplyError(rb, err);
-    }
+    OkOrError(rb, core.Monitor(std::string(args[2]), ip, static_cast<int>(port),
+                               static_cast<int>(quorum)));
   } else if (sub == "remove") {
     if (!need(argc == 3)) return;
     if (find(2) == nullptr) return;
-    std::string err = core.Remove(std::string(args[2]));
-    if (err.empty()) {
-      rb.SendOk();
-    } else {
-      ReplyError(rb, err);
-    }
+    OkOrError(rb, core.Remove(std::string(args[2])));
   } else if (sub == "set") {
     if (!need(argc >= 5)) return;
     if (find(2) == nullptr) return;
     if (!CheckSet(fe, rb, args)) return;
     std::vector<std::string> ov;
     for (size_t i = 3; i < argc; ++i) ov.emplace_back(args[i]);
-    std::string err = core.Set(std::string(args[2]), ov);
-    if (err.empty()) {
-      rb.SendOk();
-    } else {
-      ReplyError(rb, err);
-    }
+    OkOrError(rb, core.Set(std::string(args[2]), ov));
   } else if (sub == "myid") {
     if (!need(argc == 2)) return;
     rb.SendBulk(st.myid);
@@ -478,7 +445,7 @@ void CmdSentinel(Frontend& fe, SentinelClient* cl, std::vector<std::string_view>
     if (!need(argc == 2)) return;
     rb.SendSimpleLines(kHelpLines);
   } else {
-    rb.SendError("ERR unknown subcommand '" + std::string(args[1]) + "'. Try SENTINEL HELP.");
+    rb.SendError("ERR unknown subcommand '" + Sanitize(args[1], 128) + "'. Try SENTINEL HELP.");
   }
 }
 

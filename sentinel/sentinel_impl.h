@@ -10,6 +10,7 @@
 #include <string>
 
 #include "sentinel/rpc.h"
+#include "sentinel/common.h"
 #include "sentinel/sentinel.h"
 
 namespace sable::net {
@@ -17,8 +18,6 @@ class EventLoop;
 }
 
 namespace sable::sentinel {
-
-int64_t NowMs();
 
 class PeerService;
 
@@ -79,6 +78,8 @@ class Sentinel::Impl {
   // monitor.cc
   void MonitorMaster(Master* m, int64_t now);
   void ProbeNode(Master* m, Instance* ri, int64_t now);
+  // Fresh NodeState from every replica of m now (its primary just went down).
+  void RefreshReplicasNow(Master* m, int64_t now);
   void OnNodeState(const std::string& master, const std::string& addr, const sable::NodeState& st);
   void OnNodeStateFailed(const std::string& master, const std::string& addr,
                          const grpc::Status& status);
@@ -102,6 +103,8 @@ class Sentinel::Impl {
                          uint64_t* leader_epoch);
   std::string GetLeader(Master* m, uint64_t epoch);
   void ReconfNextReplica(Master* m, int64_t now);
+  // Hellos to the other sentinels (and announcements through the nodes) on the next tick.
+  void AnnounceNow(const Master& m);
   void DetectFailoverEnd(Master* m, int64_t now);
   void SwitchToPromoted(Master* m);
   void ResetMasterAndChangeAddress(Master* m, const std::string& ip, int port);

@@ -123,10 +123,16 @@ def wait_closed(sock, timeout=5.0):
 
 
 class ServerProcess:
-    """One server process on a free loopback port with its own temp dir."""
+    """One server process on a free loopback port with its own temp dir.
+
+    `host` is the address the helpers connect to (default loopback); `wrap` is a command
+    prefix for the process, e.g. ["ip", "netns", "exec", ns] to run it in a namespace.
+    """
 
     def __init__(self, extra_args=(), config_file=None, port=None, start=True,
-                 binary=None):
+                 binary=None, host="127.0.0.1", wrap=()):
+        self.host = host
+        self.wrap = list(wrap)
         self.binary = binary or server_binary()
         self.extra_args = [str(a) for a in extra_args]
         self.config_file = config_file
@@ -168,7 +174,7 @@ class ServerProcess:
         if self._log is not None:
             self._log.close()
         self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(self.args(), stdout=self._log,
+        self.proc = subprocess.Popen(self.wrap + self.args(), stdout=self._log,
                                      stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, cwd=self.dir)
         deadline = time.monotonic() + timeout
@@ -177,7 +183,7 @@ class ServerProcess:
                 raise RuntimeError("server exited with %s during startup:\n%s"
                                    % (self.proc.returncode, self.output()))
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                with socket.create_connection((self.host, self.port), timeout=0.5) as s:
                     s.sendall(b"PING\r\n")
                     data = recv_until(s, lambda b: b"\r\n" in b, timeout=1.0)
                     if data.startswith(b"+PONG") or data.startswith(b"-NOAUTH"):
@@ -239,7 +245,7 @@ class ServerProcess:
         """
         kw.setdefault("socket_timeout", 10)
         kw.setdefault("socket_connect_timeout", 5)
-        c = redis.Redis(host="127.0.0.1", port=self.port,
+        c = redis.Redis(host=self.host, port=self.port,
                         decode_responses=decode_responses, **kw)
         if raw_replies:
             c.response_callbacks = {}
@@ -248,7 +254,7 @@ class ServerProcess:
 
     def cli(self, *args, timeout=30, check=True, input=None):
         """Run `redis-cli -p PORT args...` and return its stdout (str)."""
-        cmd = [REDIS_CLI, "-h", "127.0.0.1", "-p", str(self.port)] + [str(a) for a in args]
+        cmd = [REDIS_CLI, "-h", self.host, "-p", str(self.port)] + [str(a) for a in args]
         r = subprocess.run(cmd, capture_output=True, timeout=timeout,
                            input=input, stdin=None if input is not None else subprocess.DEVNULL)
         if check and r.returncode != 0:
@@ -258,7 +264,7 @@ class ServerProcess:
 
     def raw(self, timeout=10.0):
         """A connected TCP socket to the server."""
-        s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+        s = socket.create_connection((self.host, self.port), timeout=timeout)
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._clients.append(s)
         return s

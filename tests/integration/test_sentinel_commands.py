@@ -2,6 +2,7 @@
 parse (field names and order as Redis Sentinel 7.0), admin subcommands, auth, events and the
 config file that persists what the sentinel learned."""
 import os
+import re
 import signal
 import subprocess
 import time
@@ -398,3 +399,104 @@ def test_control_port_serves_grpc_health(sentinel):
     sentinel.stop()
     r = sable_ctl(sentinel.control_port, "health", timeout_ms=500)
     assert r.returncode != 0
+
+
+def read_raw(sock, until, timeout=5.0):
+    """Bytes from sock until `until(data)` holds (bounded)."""
+    data = b""
+    deadline = time.monotonic() + timeout
+    while not until(data):
+        left = deadline - time.monotonic()
+        assert left > 0, "timed out; have %r" % data[:300]
+        sock.settimeout(left)
+        chunk = sock.recv(65536)
+        assert chunk, "connection closed; have %r" % data[:300]
+        data += chunk
+    return data
+
+
+def test_resp3_info_is_a_bulk_string_and_config_get_lists_7_0_params(sentinel):
+    # Redis 7.0's sentinel answers INFO with a plain bulk string even in RESP3 (CLIENT INFO and
+    # LIST are verbatim); CONFIG GET * lists the six 7.0 parameters (loglevel is 7.2).
+    s = sentinel.raw()
+    s.sendall(b"HELLO 3\r\nINFO sentinel\r\n")
+    data = read_raw(s, lambda d: b"sentinel_masters:" in d and d.endswith(b"\r\n\r\n"))
+    assert re.search(rb"\r\n\$\d+\r\n# Sentinel\r\n", data), data
+    assert b"txt:# Sentinel" not in data
+    c = sentinel.client(raw_replies=True)
+    assert c.execute_command("SENTINEL", "CONFIG", "GET", "*")[0::2] == [
+        "resolve-hostnames", "announce-hostnames", "announce-ip", "announce-port",
+        "sentinel-user", "sentinel-pass"]
+    assert c.execute_command("SENTINEL", "CONFIG", "GET", "loglevel") == ["loglevel", "notice"]
+
+
+def test_unknown_subcommand_is_quoted_like_redis(sentinel):
+    c = sentinel.conn()
+    # Redis 7.0 accepts port 0 in MONITOR (only < 0 and > 65535 are "Invalid port number.").
+    assert c.call("SENTINEL", "MONITOR", "m0", "127.0.0.1", "0", "1") == "OK"
+    assert c.call("SENTINEL", "REMOVE", "m0") == "OK"
+    assert c.call("SENTINEL", "x" * 300) == RespError(
+        "ERR unknown subcommand '%s'. Try SENTINEL HELP." % ("x" * 128))
+    assert c.call("SENTINEL", "a\r\nb") == RespError(
+        "ERR unknown subcommand 'a  b'. Try SENTINEL HELP.")
+
+
+def test_is_master_down_by_addr_refuses_garbage_votes(sentinel, primary):
+    c = sentinel.conn()
+    port = str(primary.port)
+    # A negative epoch would turn into a huge unsigned one and wrap the epoch counter.
+    assert c.call("SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", port, "-1", "*") == \
+        RespError("ERR value is not an integer or out of range")
+    # An empty or malformed run id asks for no vote (voting for it would waste the epoch).
+    for bad in ("", "not-a-run-id", "g" * 40):
+        assert c.call("SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", port, "7", bad) == \
+            [0, b"*", 0]
+    assert "sentinel leader-epoch %s 7" % NAME not in sentinel.config_text()
+    runid = "0123456789abcdef0123456789abcdef01234567"
+    assert c.call("SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", port, "7", runid) == \
+        [0, runid.encode(), 7]
+    # One vote per epoch: a later candidate in the same epoch gets the first one's id.
+    other = "f" * 40
+    assert c.call("SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", port, "7", other) == \
+        [0, runid.encode(), 7]
+
+
+SUBCOMMANDS = ["MASTERS", "MASTER", "REPLICAS", "SLAVES", "SENTINELS", "GET-MASTER-ADDR-BY-NAME",
+               "IS-MASTER-DOWN-BY-ADDR", "RESET", "FAILOVER", "CKQUORUM", "FLUSHCONFIG",
+               "MONITOR", "REMOVE", "SET", "MYID", "CONFIG", "INFO-CACHE", "PENDING-SCRIPTS",
+               "SIMULATE-FAILURE", "HELP", "DEBUG"]
+
+
+def test_survives_malformed_input_and_every_arity(sentinel, primary):
+    # Protocol garbage, absurd lengths and every SENTINEL subcommand with 0..6 odd arguments:
+    # the sentinel answers or closes that connection, and keeps serving and monitoring.
+    garbage = [b"*-1\r\n", b"*99999999999999999999\r\n", b"*2147483648\r\n$4\r\nPING\r\n",
+               b"*1\r\n$-5\r\n", b"*1\r\n$9999999999\r\n", b"*1\r\n$536870913\r\nxx",
+               b"*1\r\n$4\r\nPIN", b"*1\r\n:4\r\n", b"\x00\x01\x02\xff\r\n", b"\"unbalanced\r\n",
+               b"*1048577\r\n", b"*0\r\n", b"*1\r\n$0\r\n\r\n", b"A" * 70000 + b"\r\n",
+               b"*2\r\n$8\r\nSENTINEL\r\n$" + b"9" * 30 + b"\r\n", b"HELLO 4\r\n",
+               b"HELLO 3 AUTH\r\n", b"HELLO 3 SETNAME\r\n", b"CLIENT KILL ID abc\r\n",
+               b"SUBSCRIBE\r\n", b"UNSUBSCRIBE x y z\r\n", b"COMMAND GETKEYS\r\n"]
+    for g in garbage:
+        s = sentinel.raw(timeout=2)
+        try:
+            s.sendall(g)
+            s.settimeout(0.05)
+            s.recv(65536)
+        except OSError:
+            pass
+        s.close()
+    # Arguments that would change what we monitor are left out (no "*" for RESET, no REMOVE
+    # or FAILOVER of the real name).
+    odd = ["", "-1", "99999999999999999999999", "x" * 5000, "0", "::1", "%s%n", "\x00", "nosuch"]
+    c = sentinel.conn()
+    for sub in SUBCOMMANDS:
+        for n in range(7):
+            args = [odd[(i * 7 + n + len(sub)) % len(odd)] for i in range(n)]
+            reply = c.call("SENTINEL", sub, *args)
+            assert reply is not None or sub in ("GET-MASTER-ADDR-BY-NAME",), (sub, args, reply)
+    assert c.call("PING") == "PONG"
+    r = sentinel.client()
+    assert r.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", NAME) == [
+        "127.0.0.1", str(primary.port)]
+    assert sentinel.alive()

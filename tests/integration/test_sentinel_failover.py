@@ -16,6 +16,7 @@ from conftest import SentinelProcess, eventually, node_args, wait_replica_synced
 NAME = "mymaster"
 DOWN_AFTER = 1000
 FAILOVER_TIMEOUT = 4000
+FAST_SYNC = ["--repl-diskless-sync-delay", "0"]
 
 
 def sentinel_options(down_after=DOWN_AFTER, failover_timeout=FAILOVER_TIMEOUT):
@@ -26,7 +27,8 @@ def sentinel_options(down_after=DOWN_AFTER, failover_timeout=FAILOVER_TIMEOUT):
 class Topology:
     def __init__(self, make_server, make_sentinel, n_sentinels=3, quorum=2, options=None,
                  per_sentinel_options=None):
-        self.primary = make_server(extra_args=node_args())
+        # No diskless-sync delay: each replica syncs at once instead of 5 s into every setup.
+        self.primary = make_server(extra_args=node_args() + FAST_SYNC)
         self.replicas = []
         for _ in range(2):
             r = make_server(extra_args=node_args() + ["--replicaof", "127.0.0.1",
@@ -334,7 +336,7 @@ def test_forced_failover_with_control_auth(make_server, make_sentinel):
     # primary (still alive) is turned into a replica of the new one.
     secret = "s3cr3t-control"
     t = Topology.__new__(Topology)
-    t.primary = make_server(extra_args=node_args() + ["--control-auth", secret])
+    t.primary = make_server(extra_args=node_args() + FAST_SYNC + ["--control-auth", secret])
     t.replicas = [make_server(extra_args=node_args() + ["--control-auth", secret, "--replicaof",
                                                         "127.0.0.1", str(t.primary.port)])
                   for _ in range(2)]
@@ -385,3 +387,141 @@ def test_minority_never_fails_over(topo):
         assert r.client().info("replication")["role"] == "slave"
     with pytest.raises(redis.ResponseError, match="NOQUORUM 1 usable Sentinels"):
         c.execute_command("SENTINEL", "CKQUORUM", NAME)
+
+
+def test_failover_with_requirepass_events_and_prompt_reconf(make_server, make_sentinel):
+    # Nodes with requirepass + masterauth (set by the operator, as with Redis Sentinel) and a
+    # sentinel with auth-pass: the sentinel AUTHs for INFO (control-port discovery), a forced
+    # failover promotes one replica, repoints the other, and the old primary rejoins as a
+    # replica of the new one with its link up. The events are Redis's, in Redis's order.
+    pw = "n0de-pass"
+    primary = make_server(extra_args=node_args() + FAST_SYNC)
+    replicas = [make_server(extra_args=node_args() + ["--replicaof", "127.0.0.1",
+                                                      str(primary.port)])
+                for _ in range(2)]
+    for r in replicas:
+        wait_replica_synced(primary, r, timeout=15)
+    nodes = [primary] + replicas
+    for n in nodes:
+        n.client().config_set("masterauth", pw)
+    for n in nodes:
+        n.client().config_set("requirepass", pw)
+
+    def authed(n):
+        return n.client(password=pw)
+
+    s = make_sentinel(monitors=[(NAME, "127.0.0.1", primary.port, 1)],
+                      options=sentinel_options() + ["sentinel auth-pass %s %s" % (NAME, pw)])
+
+    def replicas_seen():
+        rs = [as_dict(x) for x in sclient(s).execute_command("SENTINEL", "REPLICAS", NAME)]
+        return len(rs) == 2 and all(x["flags"] == "slave" and x["master-link-status"] == "ok"
+                                    for x in rs)
+
+    eventually(replicas_seen, timeout=10, msg="replicas not discovered with auth-pass")
+    ps = subscribe_all(s)
+    old_port = primary.port
+    assert sclient(s).execute_command("SENTINEL", "FAILOVER", NAME) in ("OK", True)
+    seen = []
+    eventually(lambda: any(c == "+switch-master" for c, _ in collect(ps, seen)), timeout=10,
+               msg="no +switch-master")
+    new_port = int(next(d for c, d in seen if c == "+switch-master").split()[-1])
+    assert new_port in [r.port for r in replicas]
+    other = [r for r in replicas if r.port != new_port][0]
+    assert master_addr(s) == ("127.0.0.1", new_port)
+
+    # Replicas re-added after the switch (the old primary too), each with " @ <master> ...".
+    at_new = "@ %s 127.0.0.1 %d" % (NAME, new_port)
+    eventually(lambda: ("+slave", "slave 127.0.0.1:%d 127.0.0.1 %d %s"
+                        % (old_port, old_port, at_new)) in collect(ps, seen), timeout=5,
+               msg="no +slave for the old primary: %r" % seen)
+    assert ("+slave", "slave 127.0.0.1:%d 127.0.0.1 %d %s"
+            % (other.port, other.port, at_new)) in seen
+    # The promoted replica reports master while listed as a replica: -role-change, as Redis.
+    at_old = "@ %s 127.0.0.1 %d" % (NAME, old_port)
+    assert ("-role-change", "slave 127.0.0.1:%d 127.0.0.1 %d %s new reported role is master"
+            % (new_port, new_port, at_old)) in seen
+    channels = [c for c, _ in seen]
+    for ev in ("+promoted-slave", "+failover-state-reconf-slaves", "+slave-reconf-sent",
+               "+slave-reconf-done", "+failover-end", "+switch-master"):
+        assert ev in channels, (ev, seen)
+    assert channels.index("+promoted-slave") < channels.index("+slave-reconf-sent") < \
+        channels.index("+switch-master")
+
+    # Data path with passwords: the other replica follows, the old primary is converted.
+    eventually(lambda: authed(other).info("replication").get("master_port") == new_port
+               and authed(other).info("replication").get("master_link_status") == "up",
+               timeout=10, msg="other replica not repointed")
+    eventually(lambda: authed(primary).info("replication")["role"] == "slave"
+               and authed(primary).info("replication").get("master_port") == new_port
+               and authed(primary).info("replication").get("master_link_status") == "up",
+               timeout=15, msg="old primary not converted with masterauth")
+    authed(nodes[[n.port for n in nodes].index(new_port)]).set("after", "1")
+    eventually(lambda: authed(primary).get("after") == "1", timeout=5)
+
+
+def test_other_replicas_repointed_as_soon_as_promotion_is_seen(make_server, make_sentinel):
+    # The leader repoints the remaining replicas in the same step that sees the promotion,
+    # not on a later timer tick: a client that follows the switch and writes with WAIT 1
+    # should find a replica attached (the kill -9 drill lost ~0.5 s to that WAIT otherwise).
+    t = Topology(make_server, make_sentinel, n_sentinels=1, quorum=1)
+    s = t.sentinels[0]
+    eventually(lambda: int(as_dict(master_info(s))["num-slaves"]) == 2, timeout=10)
+    eventually(lambda: all(as_dict(x)["master-link-status"] == "ok" for x in
+                           sclient(s).execute_command("SENTINEL", "REPLICAS", NAME)),
+               timeout=10)
+    ps = s.client().pubsub()
+    ps.subscribe("+promoted-slave", "+slave-reconf-sent")
+    eventually(lambda: ps.get_message(timeout=0.1) is None and ps.subscribed, timeout=5)
+    assert sclient(s).execute_command("SENTINEL", "FAILOVER", NAME) in ("OK", True)
+    got = {}
+
+    def both():
+        m = ps.get_message(timeout=0.05)
+        while m:
+            if m["type"] == "message":
+                got.setdefault(m["channel"], time.monotonic())
+            m = ps.get_message(timeout=0.005)
+        return len(got) == 2
+
+    eventually(both, timeout=10, msg="no promotion/reconf events: %r" % got)
+    # Both are published by the same loop callback now; a tick later would be up to 100 ms.
+    assert got["+slave-reconf-sent"] - got["+promoted-slave"] < 0.05, got
+
+
+def test_get_master_addr_switches_once_promotion_is_confirmed(make_server, make_sentinel):
+    # As Redis: while the failover reconfigures the replicas, SENTINEL MASTERS/MASTER still
+    # show the old primary (flags failover_in_progress, failover-state reconf_slaves) but
+    # GET-MASTER-ADDR-BY-NAME already answers the promoted replica. A stopped replica with
+    # priority 0 holds the failover in that state until it is seen down.
+    t = Topology(make_server, make_sentinel, n_sentinels=1, quorum=1)
+    s = t.sentinels[0]
+    a, b = t.replicas
+    b.client().config_set("replica-priority", "0")
+
+    def ready():
+        rs = {int(as_dict(x)["port"]): as_dict(x) for x in
+              sclient(s).execute_command("SENTINEL", "REPLICAS", NAME)}
+        return len(rs) == 2 and rs[b.port]["slave-priority"] == "0" and \
+            all(x["master-link-status"] == "ok" for x in rs.values())
+
+    eventually(ready, timeout=10, msg="replica priority not seen")
+    old_port = t.primary.port
+    b.proc.send_signal(signal.SIGSTOP)
+    try:
+        assert sclient(s).execute_command("SENTINEL", "FAILOVER", NAME) in ("OK", True)
+
+        def in_reconf():
+            m = as_dict(master_info(s))
+            return m if m.get("failover-state") == "reconf_slaves" else None
+
+        m = eventually(in_reconf, timeout=5, interval=0.01,
+                       msg="failover never seen in reconf_slaves")
+        assert int(m["port"]) == old_port
+        assert "failover_in_progress" in m["flags"].split(",")
+        assert master_addr(s) == ("127.0.0.1", a.port)
+    finally:
+        b.proc.send_signal(signal.SIGCONT)
+    eventually(lambda: int(as_dict(master_info(s))["port"]) == a.port, timeout=10,
+               msg="failover did not end")
+    assert master_addr(s) == ("127.0.0.1", a.port)

@@ -139,6 +139,9 @@ TEST_F(SentinelConfigFileTest, ErrorsInRedisShape) {
       {"sentinel resolve-hostnames maybe\n",
        "Please specify yes or no for the resolve-hostnames option."},
       {"port \"unbalanced\n", "Unbalanced quotes in configuration line"},
+      // Redis 7.0 with resolve-hostnames no accepts only IP literals.
+      {"sentinel monitor m not-an-ip 6379 1\n", "Can't resolve instance hostname."},
+      {"sentinel monitor m 127.0.0.1 65536 1\n", "Invalid port number."},
   };
   for (const Case& c : cases) {
     Write(c.text);
