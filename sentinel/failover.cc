@@ -281,7 +281,9 @@ void Sentinel::Impl::HandleFailover(Master* m, int64_t now) {
       rpc_.Unary<sable::NodeState>(
           2000, st_->config.control_auth,
           [target](grpc::ClientContext* ctx, grpc::CompletionQueue* cq) {
-            return target->admin->PrepareAsyncPromote(ctx, sable::Empty(), cq);
+            sable::PromoteRequest req;
+            req.set_reconfigure_clients(true);
+            return target->admin->PrepareAsyncPromote(ctx, req, cq);
           },
           [this, mname, addr](const grpc::Status& s, sable::NodeState& resp) {
             bool ok = s.ok();

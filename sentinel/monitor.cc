@@ -301,6 +301,9 @@ void Sentinel::Impl::SendReplicaOf(Master* m, Instance* ri, const std::string& h
   sable::ReplicaOfRequest req;
   req.set_host(host);
   req.set_port(port);
+  // Redis Sentinel wraps SLAVEOF in MULTI with CONFIG REWRITE and CLIENT KILL: clients of a
+  // reconfigured node must reconnect and ask the sentinels where the primary is now.
+  req.set_reconfigure_clients(true);
   std::string mname = m->name, addr = ri->Addr();
   rpc_.Unary<sable::NodeState>(
       2000, st_->config.control_auth,

@@ -210,14 +210,14 @@ def main():
     topo_dir = os.environ.get("SABLE_TOPO_DIR", "/tmp/sable-drill")
     shutil.rmtree(topo_dir, ignore_errors=True)
     if what == "failover":
-        topo = SentinelTopology(topo_dir=topo_dir, node_port=6500, sentinel_port=27500,
+        topo = SentinelTopology(topo_dir=topo_dir, node_port=6500, sentinel_port=7500,
                                 redis=use_redis)
         try:
             ok = drill_failover(topo)
         finally:
             topo.down()
     elif what == "partition":
-        topo = SentinelTopology(topo_dir=topo_dir, node_port=6500, sentinel_port=27500,
+        topo = SentinelTopology(topo_dir=topo_dir, node_port=6500, sentinel_port=7500,
                                 control_auth="drill-secret")
         ok = drill_partition(topo)
     else:

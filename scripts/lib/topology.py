@@ -3,7 +3,7 @@
 Used by `scripts/sentinel up|down|status` and `scripts/drill`. State (configs, logs, pid files)
 lives in SABLE_TOPO_DIR (default /tmp/sable-sentinel). Ports: nodes from SABLE_NODE_PORT
 (6400, 6401, 6402; control ports +20000), sentinels from SABLE_SENTINEL_PORT (26379, 26380,
-26381; SentinelPeer ports +20000).
+26381; SentinelPeer ports +1000).
 """
 import os
 import signal
@@ -107,7 +107,9 @@ class SentinelTopology:
             down_after_ms, failover_timeout_ms, quorum)
         self.nodes = [Proc("node", "node%d" % i, base + i, base + i + 20000, self.dir)
                       for i in range(3)]
-        self.sentinels = [Proc("sentinel", "sentinel%d" % i, sbase + i, sbase + i + 20000,
+        # SentinelPeer ports at +1000: port+20000 would land in the kernel's ephemeral range,
+        # where an outgoing connection may already hold it.
+        self.sentinels = [Proc("sentinel", "sentinel%d" % i, sbase + i, sbase + i + 1000,
                                self.dir) for i in range(3)]
 
     # -- nodes ------------------------------------------------------------

@@ -231,7 +231,7 @@ int Admin(const Options& o, const std::vector<std::string>& a) {
     st = stub->GetState(&ctx, sable::Empty(), &state);
   } else if ((cmd == "promote" && a.size() == 1) ||
              (cmd == "replicaof" && a.size() == 3 && a[1] == "no" && a[2] == "one")) {
-    st = stub->Promote(&ctx, sable::Empty(), &state);
+    st = stub->Promote(&ctx, sable::PromoteRequest(), &state);
   } else if (cmd == "replicaof" && a.size() == 3) {
     sable::ReplicaOfRequest req;
     req.set_host(a[1]);

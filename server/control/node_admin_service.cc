@@ -48,12 +48,20 @@ grpc::Status NodeAdminService::Authorize(grpc::ServerContext* ctx) {
 
 grpc::Status NodeAdminService::Run(grpc::ServerContext* ctx, std::vector<std::string> argv,
                                    grpc::StatusCode error_code, sable::NodeState* state,
-                                   int64_t* integer_reply) {
+                                   int64_t* integer_reply, bool reconfigure_clients) {
   Server* server = env_->server;
   bool want_state = state != nullptr;
-  auto call = LoopCall<Outcome>::Post(server->loop(), [server, argv, want_state] {
+  auto call = LoopCall<Outcome>::Post(server->loop(), [server, argv, want_state,
+                                                       reconfigure_clients] {
     Outcome o;
     if (!argv.empty()) o.reply = RunCommand(*server, argv);
+    if (reconfigure_clients && o.reply.type != RespValue::Type::kError) {
+      // As Redis Sentinel's MULTI: persist the new role and drop the clients so they ask the
+      // sentinels again. A node without a config file just cannot persist it.
+      if (!server->config().config_file().empty()) RunCommand(*server, {"CONFIG", "REWRITE"});
+      RunCommand(*server, {"CLIENT", "KILL", "TYPE", "normal"});
+      RunCommand(*server, {"CLIENT", "KILL", "TYPE", "pubsub"});
+    }
     if (want_state && o.reply.type != RespValue::Type::kError) FillNodeState(*server, &o.state);
     return o;
   });
@@ -90,15 +98,16 @@ grpc::Status NodeAdminService::ReplicaOf(grpc::ServerContext* ctx,
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "host and port 1-65535 required");
   }
   return Run(ctx, {"REPLICAOF", req->host(), std::to_string(req->port())},
-             grpc::StatusCode::FAILED_PRECONDITION, resp);
+             grpc::StatusCode::FAILED_PRECONDITION, resp, nullptr, req->reconfigure_clients());
 }
 
-grpc::Status NodeAdminService::Promote(grpc::ServerContext* ctx, const sable::Empty* req,
+grpc::Status NodeAdminService::Promote(grpc::ServerContext* ctx, const sable::PromoteRequest* req,
                                        sable::NodeState* resp) {
   grpc::Status auth = Authorize(ctx);
   if (!auth.ok()) return auth;
   // REPLICAOF NO ONE keeps the old history as replid2 (Replica::PromoteToPrimary).
-  return Run(ctx, {"REPLICAOF", "NO", "ONE"}, grpc::StatusCode::FAILED_PRECONDITION, resp);
+  return Run(ctx, {"REPLICAOF", "NO", "ONE"}, grpc::StatusCode::FAILED_PRECONDITION, resp,
+             nullptr, req->reconfigure_clients());
 }
 
 grpc::Status NodeAdminService::ClientKill(grpc::ServerContext* ctx,

@@ -19,7 +19,7 @@ class NodeAdminService final : public sable::NodeAdmin::Service {
                         sable::NodeState* resp) override;
   grpc::Status ReplicaOf(grpc::ServerContext* ctx, const sable::ReplicaOfRequest* req,
                          sable::NodeState* resp) override;
-  grpc::Status Promote(grpc::ServerContext* ctx, const sable::Empty* req,
+  grpc::Status Promote(grpc::ServerContext* ctx, const sable::PromoteRequest* req,
                        sable::NodeState* resp) override;
   grpc::Status ClientKill(grpc::ServerContext* ctx, const sable::ClientKillRequest* req,
                           sable::ClientKillReply* resp) override;
@@ -37,7 +37,7 @@ class NodeAdminService final : public sable::NodeAdmin::Service {
   // A command error becomes `error_code` with the error text.
   grpc::Status Run(grpc::ServerContext* ctx, std::vector<std::string> argv,
                    grpc::StatusCode error_code, sable::NodeState* state,
-                   int64_t* integer_reply = nullptr);
+                   int64_t* integer_reply = nullptr, bool reconfigure_clients = false);
 
   ControlEnv* env_;
 };

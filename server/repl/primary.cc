@@ -214,6 +214,13 @@ void ReplPrimary::PutOnline(ReplicaLink& r) {
   }
   net::Connection* conn = r.client->conn();
   spdlog::info("Synchronization with replica {} succeeded", conn ? conn->peer() : "?");
+  AskAcksForWaiters();
+}
+
+void ReplPrimary::AskAcksForWaiters() {
+  // A replica that (re)joins while clients sit in WAIT: ask for its offset now rather than at
+  // its next once-a-second ACK (after a failover the repointed replica is what WAIT needs).
+  if (!waiters_.empty()) getack_pending_ = true;
 }
 
 void ReplPrimary::PumpBulk(ReplicaLink& r) {
@@ -595,6 +602,7 @@ void ReplPrimary::CmdSync(CommandContext& ctx) {
       SendToReplica(slot, reply);
       std::string data = rs.BacklogFrom(offset);
       SendToReplica(slot, data);
+      AskAcksForWaiters();
       ++rs.sync_partial_ok;
       spdlog::info(
           "Partial resynchronization request from {} accepted. Sending {} bytes of "

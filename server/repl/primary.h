@@ -109,6 +109,8 @@ class ReplPrimary {
   void DiskSyncDone(int exit_code, bool by_signal);
   void DisklessSyncDone(int exit_code, bool by_signal);
   void PutOnline(ReplicaLink& r);
+  // Schedules a GETACK when clients wait in WAIT (a replica just came online).
+  void AskAcksForWaiters();
   // kSendBulk: tops the output buffer up with the next part of the RDB; online at the end.
   void PumpBulk(ReplicaLink& r);
   void SendToReplica(ReplicaLink& r, std::string_view bytes);

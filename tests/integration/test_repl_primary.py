@@ -335,6 +335,38 @@ def test_protocol_bytes_seen_by_a_hand_made_replica(make_server):
     assert "Disconnecting timedout replica" in primary.output()
 
 
+def test_wait_asks_a_replica_that_resumes_for_its_offset(make_server):
+    """A replica that comes back with PSYNC while a client sits in WAIT gets a GETACK right
+    after the backlog, so WAIT sees the catch-up without waiting for the next periodic ACK
+    (after a failover, the repointed replica is what WAIT needs)."""
+    primary = start_primary(make_server)
+    p = primary.client()
+    first = primary.conn()
+    first.send("PSYNC", "?", "-1")
+    buf = read_more(first.sock, b"", lambda b: b.lstrip(b"\n").count(b"\r\n") >= 1)
+    fields = buf.lstrip(b"\n").split(b"\r\n", 1)[0].split()
+    assert fields[0] == b"+FULLRESYNC"
+    replid, offset = fields[1].decode(), int(fields[2])
+    first.close()
+    eventually(lambda: p.info("replication")["connected_slaves"] == 0)
+
+    waiter = primary.conn()
+    waiter.call("SET", "during", "1")
+    waiter.send("WAIT", "1", "0")
+    eventually(lambda: p.info("clients")["blocked_clients"] == 1)
+
+    link = primary.conn()
+    assert link.call("REPLCONF", "capa", "eof", "capa", "psync2") == "OK"
+    link.send("PSYNC", replid, offset + 1)
+    stream = read_more(link.sock, b"", lambda b: b"GETACK\r\n$1\r\n*\r\n" in b, timeout=5)
+    assert stream.startswith(b"+CONTINUE " + replid.encode())
+    assert b"during" in stream
+    total = p.info("replication")["master_repl_offset"]
+    raw_ack = b"*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$%d\r\n%d\r\n"
+    link.sock.sendall(raw_ack % (len(str(total)), total))
+    assert waiter.read(timeout=5) == 1
+
+
 def test_disk_sync_larger_than_replica_output_limit(make_server):
     # The RDB file is fed to the socket a window at a time: it never counts against the
     # replica class of client-output-buffer-limit (Redis sends it beside the reply buffer too).

@@ -260,11 +260,6 @@ def test_ioredis_follows_failover(topo):
                                                                  done["failedWrites"]))
 
 
-@pytest.mark.xfail(strict=False, reason="sable-sentinel does not yet disconnect the normal "
-                   "clients of the nodes it reconfigures (Redis Sentinel sends CLIENT KILL TYPE "
-                   "normal with every SLAVEOF), so clients of the promoted replica, the repointed "
-                   "replicas and the demoted old primary are not told to ask the sentinels "
-                   "again")
 def test_reconfigured_nodes_drop_their_clients(topo):
     # Redis Sentinel sends SLAVEOF and CLIENT KILL TYPE normal together to every node it
     # reconfigures: the promoted replica, the other replicas and (when it is reachable) the old
