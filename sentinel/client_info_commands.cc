@@ -7,6 +7,7 @@
 #include "sentinel/frontend.h"
 #include "sentinel/common.h"
 #include "server/resp/errors.h"
+#include "server/resp/hello.h"
 #include "server/util/clock.h"
 #include "server/util/numbers.h"
 #include "server/util/strings.h"
@@ -61,11 +62,9 @@ void Frontend::CmdClient(SentinelClient* cl, Args& args) {
     }
   } else if (sub == "setname") {
     if (!arity(args.size() == 3)) return;
-    for (char ch : args[2]) {
-      if (ch < '!' || ch > '~') {
-        rb.SendError("ERR Client names cannot contain spaces, newlines or special characters.");
-        return;
-      }
+    if (!ValidClientName(args[2])) {
+      rb.SendError(kBadClientName);
+      return;
     }
     cl->name = std::string(args[2]);
     rb.SendOk();

@@ -60,36 +60,6 @@ int64_t AtoI(const std::string& s) {
   return std::strtoll(s.c_str(), nullptr, 10);
 }
 
-// Quotes a value the way sdscatrepr() does when it holds anything a config reader would split.
-std::string Quote(const std::string& v) {
-  bool plain = !v.empty();
-  for (unsigned char c : v) {
-    if (c <= ' ' || c == '"' || c == '\'' || c == '\\' || c >= 127) plain = false;
-  }
-  if (plain) return v;
-  std::string out = "\"";
-  for (unsigned char c : v) {
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      default:
-        if (c < ' ' || c >= 127) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
-
 // Top-level (non-sentinel) directives. Returns an error text or "".
 std::string ApplyTopLevel(const std::vector<std::string>& argv, SentinelState* st) {
   SentinelConfig& c = st->config;
@@ -359,7 +329,7 @@ std::vector<std::string> SentinelLines(const SentinelState& st) {
   for (const auto& [name, mp] : st.masters) {
     const Master& m = *mp;
     auto [ip, port] = SavedMasterAddr(m);
-    std::string qn = Quote(name);
+    std::string qn = QuoteArg(name);
     out.push_back("sentinel monitor " + qn + " " + ip + " " + std::to_string(port) + " " +
                   std::to_string(m.quorum));
     if (m.down_after_ms != 30000) {
@@ -375,17 +345,17 @@ std::vector<std::string> SentinelLines(const SentinelState& st) {
     }
     for (const auto& [opt, val] : m.extra_options) {
       if (opt.starts_with("rename-command ")) {
-        out.push_back("sentinel rename-command " + qn + " " + Quote(opt.substr(15)) + " " +
-                      Quote(val));
+        out.push_back("sentinel rename-command " + qn + " " + QuoteArg(opt.substr(15)) + " " +
+                      QuoteArg(val));
       } else {
-        out.push_back("sentinel " + opt + " " + qn + " " + Quote(val));
+        out.push_back("sentinel " + opt + " " + qn + " " + QuoteArg(val));
       }
     }
-    if (!m.auth_pass.empty()) out.push_back("sentinel auth-pass " + qn + " " + Quote(m.auth_pass));
-    if (!m.auth_user.empty()) out.push_back("sentinel auth-user " + qn + " " + Quote(m.auth_user));
+    if (!m.auth_pass.empty()) out.push_back("sentinel auth-pass " + qn + " " + QuoteArg(m.auth_pass));
+    if (!m.auth_user.empty()) out.push_back("sentinel auth-user " + qn + " " + QuoteArg(m.auth_user));
     out.push_back("sentinel config-epoch " + qn + " " + std::to_string(m.config_epoch));
     out.push_back("sentinel leader-epoch " + qn + " " + std::to_string(m.leader_epoch));
-    if (!m.leader.empty()) out.push_back("sentinel voted-leader " + qn + " " + Quote(m.leader));
+    if (!m.leader.empty()) out.push_back("sentinel voted-leader " + qn + " " + QuoteArg(m.leader));
     // Replicas, minus the one that now is the primary, plus the old primary once it was
     // switched away from (it will come back as a replica).
     std::string saved_addr = ip + ":" + std::to_string(port);
@@ -407,12 +377,12 @@ std::vector<std::string> SentinelLines(const SentinelState& st) {
     }
   }
   out.push_back("sentinel current-epoch " + std::to_string(st.current_epoch));
-  if (!c.announce_ip.empty()) out.push_back("sentinel announce-ip " + Quote(c.announce_ip));
+  if (!c.announce_ip.empty()) out.push_back("sentinel announce-ip " + QuoteArg(c.announce_ip));
   if (c.announce_port != 0) {
     out.push_back("sentinel announce-port " + std::to_string(c.announce_port));
   }
-  if (!c.sentinel_user.empty()) out.push_back("sentinel sentinel-user " + Quote(c.sentinel_user));
-  if (!c.sentinel_pass.empty()) out.push_back("sentinel sentinel-pass " + Quote(c.sentinel_pass));
+  if (!c.sentinel_user.empty()) out.push_back("sentinel sentinel-user " + QuoteArg(c.sentinel_user));
+  if (!c.sentinel_pass.empty()) out.push_back("sentinel sentinel-pass " + QuoteArg(c.sentinel_pass));
   return out;
 }
 
@@ -429,24 +399,24 @@ std::vector<TopLine> TopLevelLines(const SentinelConfig& c) {
   auto yn = [](bool b) { return std::string(b ? "yes" : "no"); };
   out.push_back({"port", "port " + std::to_string(c.port), c.port != 26379});
   std::string bind;
-  for (const auto& b : c.bind) bind += " " + Quote(b);
+  for (const auto& b : c.bind) bind += " " + QuoteArg(b);
   out.push_back({"bind", c.bind.empty() ? "" : "bind" + bind, !c.bind.empty()});
   out.push_back({"protected-mode", "protected-mode " + yn(c.protected_mode), true});
   out.push_back({"daemonize", "daemonize " + yn(c.daemonize), c.daemonize});
-  out.push_back({"pidfile", c.pidfile.empty() ? "" : "pidfile " + Quote(c.pidfile),
+  out.push_back({"pidfile", c.pidfile.empty() ? "" : "pidfile " + QuoteArg(c.pidfile),
                  !c.pidfile.empty()});
-  out.push_back({"logfile", "logfile " + (c.logfile.empty() ? "\"\"" : Quote(c.logfile)),
+  out.push_back({"logfile", "logfile " + (c.logfile.empty() ? "\"\"" : QuoteArg(c.logfile)),
                  !c.logfile.empty()});
   out.push_back({"loglevel", "loglevel " + c.loglevel, c.loglevel != "notice"});
   out.push_back({"dir", c.dir.empty() ? "" : "dir \"" + c.dir + "\"", !c.dir.empty()});
-  out.push_back({"requirepass", c.requirepass.empty() ? "" : "requirepass " + Quote(c.requirepass),
+  out.push_back({"requirepass", c.requirepass.empty() ? "" : "requirepass " + QuoteArg(c.requirepass),
                  !c.requirepass.empty()});
   out.push_back({"control-port", "control-port " + std::to_string(c.control_port),
                  c.control_port != 0});
-  out.push_back({"control-bind", "control-bind " + Quote(c.control_bind),
+  out.push_back({"control-bind", "control-bind " + QuoteArg(c.control_bind),
                  c.control_bind != "127.0.0.1"});
   out.push_back({"control-auth",
-                 c.control_auth.empty() ? "" : "control-auth " + Quote(c.control_auth),
+                 c.control_auth.empty() ? "" : "control-auth " + QuoteArg(c.control_auth),
                  !c.control_auth.empty()});
   return out;
 }

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/resp/errors.h"
+#include "server/resp/hello.h"
 #include "server/util/clock.h"
 #include "server/util/numbers.h"
 #include "server/util/strings.h"
@@ -273,40 +274,14 @@ void Frontend::CmdAuth(SentinelClient* cl, Args& args) {
 
 void Frontend::CmdHello(SentinelClient* cl, Args& args) {
   ReplyBuilder& rb = cl->rb;
-  int64_t ver = rb.resp3() ? 3 : 2;
-  size_t i = 1;
-  if (args.size() >= 2) {
-    if (!ParseInt64(args[1], &ver)) {
-      rb.SendError("ERR Protocol version is not an integer or out of range");
-      return;
-    }
-    if (ver < 2 || ver > 3) {
-      rb.SendError(errors::kNoProto);
-      return;
-    }
-    i = 2;
+  HelloRequest hello;
+  std::string err = ParseHello(args, rb.resp3(), &hello);
+  if (!err.empty()) {
+    rb.SendError(err);
+    return;
   }
-  std::string_view user, pass, name;
-  bool has_auth = false, has_name = false;
-  for (; i < args.size(); ++i) {
-    size_t more = args.size() - i - 1;
-    std::string opt = ToLower(args[i]);
-    if (opt == "auth" && more >= 2) {
-      user = args[i + 1];
-      pass = args[i + 2];
-      has_auth = true;
-      i += 2;
-    } else if (opt == "setname" && more >= 1) {
-      name = args[i + 1];
-      has_name = true;
-      i += 1;
-    } else {
-      rb.SendError("ERR Syntax error in HELLO option '" + std::string(args[i]) + "'");
-      return;
-    }
-  }
-  if (has_auth) {
-    if (!CheckPassword(state().config, user, pass)) {
+  if (hello.has_auth) {
+    if (!CheckPassword(state().config, hello.user, hello.pass)) {
       rb.SendError(errors::kWrongPass);
       return;
     }
@@ -314,21 +289,17 @@ void Frontend::CmdHello(SentinelClient* cl, Args& args) {
     cl->conn->parser().set_authenticated(true);
   }
   if (!cl->authenticated) {
-    rb.SendError(
-        "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-        "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
-        "select the RESP protocol version at the same time");
+    rb.SendError(kHelloNoAuth);
     return;
   }
-  if (has_name) {
-    for (char ch : name) {
-      if (ch < '!' || ch > '~') {
-        rb.SendError("ERR Client names cannot contain spaces, newlines or special characters.");
-        return;
-      }
+  if (hello.has_name) {
+    if (!ValidClientName(hello.name)) {
+      rb.SendError(kBadClientName);
+      return;
     }
-    cl->name = std::string(name);
+    cl->name = std::string(hello.name);
   }
+  int64_t ver = hello.version;
   rb.set_resp3(ver == 3);
   // Sentinel mode has no "role" entry.
   rb.StartMap(6);

@@ -18,15 +18,13 @@
 #include "server/core/context.h"
 #include "server/core/server.h"
 #include "server/resp/errors.h"
+#include "server/resp/hello.h"
 #include "server/util/clock.h"
 #include "server/util/numbers.h"
 #include "server/util/strings.h"
 
 namespace sable {
 namespace {
-
-constexpr std::string_view kBadName =
-    "ERR Client names cannot contain spaces, newlines or special characters.";
 
 // CLIENT LIST TYPE / CLIENT KILL TYPE classes, as Redis's getClientType() sees them.
 enum class ClientType { kNormal, kReplica, kPubSub, kMaster };
@@ -48,15 +46,6 @@ bool ParseClientType(std::string_view s, ClientType* out) {
     *out = ClientType::kMaster;
   } else {
     return false;
-  }
-  return true;
-}
-
-// Names and lib attributes are printed unquoted in CLIENT LIST, whose lines are split on
-// spaces: only printable ASCII without spaces is allowed.
-bool ValidClientAttr(std::string_view s) {
-  for (char ch : s) {
-    if (ch < '!' || ch > '~') return false;
   }
   return true;
 }
@@ -166,8 +155,8 @@ void CmdClientId(CommandContext& ctx) { ctx.rb.SendLong(static_cast<int64_t>(ctx
 
 void CmdClientSetName(CommandContext& ctx) {
   std::string_view name = ctx.arg(2);
-  if (!ValidClientAttr(name)) {
-    ctx.rb.SendError(kBadName);
+  if (!ValidClientName(name)) {
+    ctx.rb.SendError(kBadClientName);
     return;
   }
   ctx.client->name = std::string(name);
@@ -194,7 +183,7 @@ void CmdClientSetInfo(CommandContext& ctx) {
     ctx.rb.SendError("ERR Unrecognized option '" + std::string(attr) + "'");
     return;
   }
-  if (!ValidClientAttr(ctx.arg(3))) {
+  if (!ValidClientName(ctx.arg(3))) {
     ctx.rb.SendError("ERR " + std::string(attr) +
                      " cannot contain spaces, newlines or special characters.");
     return;

@@ -6,6 +6,7 @@
 #include "server/core/server.h"
 #include "server/repl/repl_state.h"
 #include "server/resp/errors.h"
+#include "server/resp/hello.h"
 #include "server/util/numbers.h"
 
 namespace sable {
@@ -115,63 +116,31 @@ void CmdAuth(CommandContext& ctx) {
 
 void CmdHello(CommandContext& ctx) {
   Client* c = ctx.client;
-  int64_t ver = c->rb().resp3() ? 3 : 2;
-  size_t i = 1;
-  if (ctx.argc() >= 2) {
-    if (!ParseInt64(ctx.arg(1), &ver)) {
-      ctx.rb.SendError("ERR Protocol version is not an integer or out of range");
-      return;
-    }
-    if (ver < 2 || ver > 3) {
-      ctx.rb.SendError(errors::kNoProto);
-      return;
-    }
-    i = 2;
+  HelloRequest hello;
+  std::string err = ParseHello(ctx.args, c->rb().resp3(), &hello);
+  if (!err.empty()) {
+    ctx.rb.SendError(err);
+    return;
   }
-  std::string_view user, pass, name;
-  bool has_auth = false, has_name = false;
-  for (; i < ctx.argc(); ++i) {
-    size_t more = ctx.argc() - i - 1;
-    std::string opt(ctx.arg(i));
-    for (char& ch : opt) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (opt == "auth" && more >= 2) {
-      user = ctx.arg(i + 1);
-      pass = ctx.arg(i + 2);
-      has_auth = true;
-      i += 2;
-    } else if (opt == "setname" && more >= 1) {
-      name = ctx.arg(i + 1);
-      has_name = true;
-      i += 1;
-    } else {
-      ctx.rb.SendError("ERR Syntax error in HELLO option '" + std::string(ctx.arg(i)) + "'");
-      return;
-    }
-  }
-  if (has_auth) {
-    if (!CheckPassword(ctx.server, user, pass)) {
+  if (hello.has_auth) {
+    if (!CheckPassword(ctx.server, hello.user, hello.pass)) {
       ctx.rb.SendError(errors::kWrongPass);
       return;
     }
-    Authenticated(c, user);
+    Authenticated(c, hello.user);
   }
   if (!c->authenticated) {
-    ctx.rb.SendError(
-        "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-        "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
-        "select the RESP protocol version at the same time");
+    ctx.rb.SendError(kHelloNoAuth);
     return;
   }
-  if (has_name) {
-    for (char ch : name) {
-      if (ch < '!' || ch > '~') {
-        ctx.rb.SendError(
-            "ERR Client names cannot contain spaces, newlines or special characters.");
-        return;
-      }
+  if (hello.has_name) {
+    if (!ValidClientName(hello.name)) {
+      ctx.rb.SendError(kBadClientName);
+      return;
     }
-    c->name = std::string(name);
+    c->name = std::string(hello.name);
   }
+  int64_t ver = hello.version;
   c->rb().set_resp3(ver == 3);
   ReplyBuilder& rb = ctx.rb;
   rb.set_resp3(ver == 3);

@@ -112,36 +112,6 @@ std::string FormatMemory(long long bytes) {
   return std::to_string(bytes);
 }
 
-// Quotes a string for a config file line the way sdscatrepr does when needed.
-std::string QuoteIfNeeded(const std::string& s) {
-  bool plain = !s.empty();
-  for (unsigned char ch : s) {
-    if (ch <= ' ' || ch == '"' || ch == '\'' || ch == '\\' || ch >= 127) plain = false;
-  }
-  if (plain) return s;
-  std::string out = "\"";
-  for (unsigned char ch : s) {
-    switch (ch) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      default:
-        if (ch < ' ' || ch >= 127) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\x%02x", ch);
-          out += buf;
-        } else {
-          out += static_cast<char>(ch);
-        }
-    }
-  }
-  return out + "\"";
-}
-
 std::string JoinSpace(const std::vector<std::string>& parts) {
   std::string out;
   for (const auto& p : parts) {
@@ -780,7 +750,7 @@ std::vector<std::string> RewriteLines(const Directive& d, const ServerConfig& c)
   if (d.rewrite) {
     values = d.rewrite(c);
   } else {
-    values.push_back(QuoteIfNeeded(d.get(c)));
+    values.push_back(QuoteArg(d.get(c)));
   }
   std::vector<std::string> lines;
   for (auto& v : values) lines.push_back(d.name + " " + v);
@@ -826,7 +796,7 @@ std::optional<std::string> Config::LoadFromArgs(int argc, char** argv) {
       options += ' ';
     } else {
       std::string arg(a);
-      options += QuoteIfNeeded(arg);
+      options += QuoteArg(arg);
       options += ' ';
     }
   }

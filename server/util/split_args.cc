@@ -1,6 +1,7 @@
 #include "server/util/split_args.h"
 
 #include <cstddef>
+#include <cstdio>
 
 namespace sable {
 namespace {
@@ -131,6 +132,35 @@ bool SplitArgs(std::string_view line, std::vector<std::string>* out) {
       return false;
     }
   }
+}
+
+std::string QuoteArg(std::string_view s) {
+  bool plain = !s.empty();
+  for (unsigned char ch : s) {
+    if (ch <= ' ' || ch == '"' || ch == '\'' || ch == '\\' || ch >= 127) plain = false;
+  }
+  if (plain) return std::string(s);
+  std::string out = "\"";
+  for (unsigned char ch : s) {
+    switch (ch) {
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\a': out += "\\a"; break;
+      case '\b': out += "\\b"; break;
+      default:
+        if (ch < ' ' || ch >= 127) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\x%02x", ch);
+          out += buf;
+        } else {
+          out += static_cast<char>(ch);
+        }
+    }
+  }
+  return out + "\"";
 }
 
 }  // namespace sable

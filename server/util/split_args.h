@@ -15,4 +15,8 @@ namespace sable {
 // cleared first and holds the arguments on success (possibly none for a blank line).
 bool SplitArgs(std::string_view line, std::vector<std::string>* out);
 
+// The inverse for config files: `arg` as is when SplitArgs would read it back whole, else
+// double-quoted with escapes, the way Redis's sdscatrepr() writes CONFIG REWRITE values.
+std::string QuoteArg(std::string_view arg);
+
 }  // namespace sable

@@ -100,5 +100,19 @@ TEST(SplitArgsTest, ConfigFileLines) {
   EXPECT_EQ(Split("dir ''"), (Args{"dir", ""}));
 }
 
+
+TEST(QuoteArgTest, SplitArgsReadsBackWhatQuoteArgWrites) {
+  EXPECT_EQ(QuoteArg("plain"), "plain");
+  EXPECT_EQ(QuoteArg(""), "\"\"");
+  EXPECT_EQ(QuoteArg("a b"), "\"a b\"");
+  for (std::string v : {std::string("a b"), std::string(""), std::string("x\"y'z\\"),
+                        std::string("line\r\nnext\t\a\b"), std::string("\x01\xff", 2)}) {
+    std::vector<std::string> out;
+    ASSERT_TRUE(SplitArgs(QuoteArg(v), &out)) << v;
+    ASSERT_EQ(out.size(), 1u) << v;
+    EXPECT_EQ(out[0], v);
+  }
+}
+
 }  // namespace
 }  // namespace sable
