@@ -11,6 +11,7 @@ void RegisterAllCommands(CommandRegistry& registry) {
   RegisterPubSubCommands(registry);
   RegisterServerCommands(registry);
   RegisterInfoCommand(registry);
+  RegisterClusterCommand(registry);
   RegisterConfigCommand(registry);
   RegisterClientCommand(registry);
   RegisterCommandCommand(registry);

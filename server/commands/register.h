@@ -17,6 +17,7 @@ void RegisterTransactionCommands(CommandRegistry& registry);
 void RegisterPubSubCommands(CommandRegistry& registry);
 void RegisterServerCommands(CommandRegistry& registry);
 void RegisterInfoCommand(CommandRegistry& registry);
+void RegisterClusterCommand(CommandRegistry& registry);
 void RegisterConfigCommand(CommandRegistry& registry);
 void RegisterClientCommand(CommandRegistry& registry);
 void RegisterCommandCommand(CommandRegistry& registry);

@@ -225,6 +225,23 @@ Directive String(std::string name, std::string ServerConfig::*field, int flags =
   return d;
 }
 
+// cluster-announce-hostname: Redis 7.0's isValidAnnouncedHostname() (it travels in the cluster
+// bus and CLUSTER SLOTS/NODES, so it must stay a plain DNS-ish name).
+Directive ClusterHostname() {
+  Directive d = String("cluster-announce-hostname", &ServerConfig::cluster_announce_hostname);
+  d.set = [](ServerConfig& c, const Args& a) -> std::optional<std::string> {
+    if (a[0].size() >= 256) return "Hostnames must be less than 256 characters";
+    for (char ch : a[0]) {
+      bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                ch == '-' || ch == '.';
+      if (!ok) return "Hostnames may only contain alphanumeric characters, hyphens or dots";
+    }
+    c.cluster_announce_hostname = a[0];
+    return std::nullopt;
+  };
+  return d;
+}
+
 template <typename E>
 Directive Enum(std::string name, E ServerConfig::*field,
                std::vector<std::pair<std::string, E>> values, int flags = 0) {
@@ -639,6 +656,7 @@ std::vector<Directive> BuildTable() {
   t.push_back(String("cluster-announce-ip", &C::cluster_announce_ip));
   t.push_back(Int("cluster-announce-port", &C::cluster_announce_port, 0, 65535));
   t.push_back(Int("cluster-announce-bus-port", &C::cluster_announce_bus_port, 0, 65535));
+  t.push_back(ClusterHostname());
   t.push_back(Bool("cluster-require-full-coverage", &C::cluster_require_full_coverage));
   t.push_back(Bool("cluster-allow-reads-when-down", &C::cluster_allow_reads_when_down));
   t.push_back(WithAlias(Bool("cluster-replica-no-failover", &C::cluster_replica_no_failover),

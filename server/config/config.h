@@ -224,6 +224,7 @@ struct ServerConfig {
   std::string cluster_announce_ip;  // IP announced to other nodes ("" = detected).
   int cluster_announce_port = 0;  // Client port announced to other nodes (0 = port).
   int cluster_announce_bus_port = 0;  // Bus port announced to other nodes (0 = cluster port).
+  std::string cluster_announce_hostname;  // Hostname announced to other nodes ("" = none).
   bool cluster_require_full_coverage = true;  // Stop serving when some slot is uncovered.
   bool cluster_allow_reads_when_down = false;  // Serve reads while the cluster is down.
   bool cluster_replica_no_failover = false;  // This replica never fails over automatically.

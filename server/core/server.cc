@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cluster/slot_index.h"
 #include "server/commands/register.h"
 #include "server/config/keyspace_events.h"
 #include "server/core/context.h"
@@ -58,6 +59,8 @@ Server::Server(Config* config)
   repl_ = std::make_unique<ReplicationState>(cfg().repl_backlog_size);
   repl_primary_ = std::make_unique<ReplPrimary>(this);
   replica_ = std::make_unique<Replica>(this);
+  if (cfg().cluster_enabled) slot_index_ = std::make_unique<cluster::SlotIndex>();
+  cluster_node_id_ = RandomHex(40);
 }
 
 Server::~Server() {
@@ -427,6 +430,20 @@ void Server::DbFlushed(Db& db) {
   for (auto& [key, clients] : watched_keys_[db.index()]) {
     for (Client* c : clients) c->watch_broken = true;
   }
+  // Cluster mode serves db 0 only. A flush leaves it empty; a swap (an RDB load swaps a freshly
+  // read db in) brings keys the hooks never saw, so the index is rebuilt from the db itself.
+  if (slot_index_ && db.index() == 0) {
+    slot_index_->Clear();
+    db.ForEach([this](Entry* e) { slot_index_->Add(e->key()); });
+  }
+}
+
+void Server::KeyAdded(Db& db, std::string_view key) {
+  if (slot_index_ && db.index() == 0) slot_index_->Add(key);
+}
+
+void Server::KeyRemoved(Db& db, std::string_view key) {
+  if (slot_index_ && db.index() == 0) slot_index_->Remove(key);
 }
 
 void Server::KeyExpired(Db& db, std::string_view key) {

@@ -24,6 +24,10 @@
 
 namespace sable {
 
+namespace cluster {
+class SlotIndex;
+}  // namespace cluster
+
 class RdbPersistence;
 class AofPersistence;
 class ReplicationState;
@@ -176,6 +180,12 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   void set_last_save_time(int64_t s) { last_save_s_ = s; }
   void ResetDirty() { dirty_ = 0; }
 
+  // Cluster mode. The per-slot key index of db 0 exists only with cluster-enabled yes (nullptr
+  // otherwise, so standalone keyspace hooks cost one branch).
+  cluster::SlotIndex* slot_index() { return slot_index_.get(); }
+  // This node's 40-hex cluster node id, made at start (nodes.conf will persist it).
+  const std::string& cluster_node_id() const { return cluster_node_id_; }
+
   // Memory as INFO reports it.
   size_t UsedMemory() const;
   // Registered by the DEBUG/SHUTDOWN family: pause the loop for ms (DEBUG SLEEP).
@@ -193,6 +203,8 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   // KeyspaceHooks
   void KeyModified(Db& db, std::string_view key) override;
   void KeyExpired(Db& db, std::string_view key) override;
+  void KeyAdded(Db& db, std::string_view key) override;
+  void KeyRemoved(Db& db, std::string_view key) override;
   void DbFlushed(Db& db) override;
   // A replica leaves expiry to its primary's DELs, and its master client sees keys as the
   // primary did when it sent the command.
@@ -258,6 +270,8 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   std::unique_ptr<ReplicationState> repl_;
   std::unique_ptr<ReplPrimary> repl_primary_;
   std::unique_ptr<Replica> replica_;
+  std::unique_ptr<cluster::SlotIndex> slot_index_;
+  std::string cluster_node_id_;
 };
 
 }  // namespace sable

@@ -61,4 +61,10 @@ inline constexpr std::string_view kDenied =
     "authentication password for the default user. NOTE: You only need to do one of the above "
     "things in order for the server to start accepting connections from the outside.";
 
+// Cluster mode.
+inline constexpr std::string_view kClusterDisabled =
+    "ERR This instance has cluster support disabled";
+inline constexpr std::string_view kInvalidSlot = "ERR Invalid slot";
+inline constexpr std::string_view kInvalidSlotOrKeys = "ERR Invalid slot or number of keys";
+
 }  // namespace sable::errors
