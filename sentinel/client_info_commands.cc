@@ -216,7 +216,7 @@ void Frontend::CmdInfo(SentinelClient* cl, Args& args) {
       int64_t up_s = (now - st.start_ms) / 1000;
       char exe[4096];
       ssize_t el = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-      field("redis_version", std::string(kCompatVersion));
+      field("redis_version", std::string(kRedisCompatVersion));
       field("redis_git_sha1", "00000000");
       field("redis_git_dirty", "0");
       field("redis_build_id", "0");

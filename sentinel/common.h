@@ -6,10 +6,9 @@
 #include <string>
 #include <string_view>
 
-namespace sable::sentinel {
+#include "server/util/version.h"
 
-// The Redis version the sentinel answers as (INFO, HELLO, config file errors).
-inline constexpr std::string_view kCompatVersion = "7.0.15";
+namespace sable::sentinel {
 
 // Monotonic milliseconds; every timestamp in the model uses this clock.
 int64_t NowMs();

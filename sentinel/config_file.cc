@@ -43,7 +43,7 @@ const std::set<std::string>& ForeignDirectives() {
 }
 
 std::string Fatal(int line_no, const std::string& line, const std::string& msg) {
-  return "\n*** FATAL CONFIG FILE ERROR (Redis " + std::string(kCompatVersion) +
+  return "\n*** FATAL CONFIG FILE ERROR (Redis " + std::string(kRedisCompatVersion) +
          ") ***\nReading the configuration file, at line " + std::to_string(line_no) +
          "\n>>> '" + line + "'\n" + msg;
 }

@@ -302,19 +302,8 @@ void Frontend::CmdHello(SentinelClient* cl, Args& args) {
   int64_t ver = hello.version;
   rb.set_resp3(ver == 3);
   // Sentinel mode has no "role" entry.
-  rb.StartMap(6);
-  rb.SendBulk("server");
-  rb.SendBulk("redis");
-  rb.SendBulk("version");
-  rb.SendBulk(kCompatVersion);
-  rb.SendBulk("proto");
-  rb.SendLong(ver);
-  rb.SendBulk("id");
-  rb.SendLong(static_cast<int64_t>(cl->conn->id()));
-  rb.SendBulk("mode");
-  rb.SendBulk("sentinel");
-  rb.SendBulk("modules");
-  rb.StartArray(0);
+  SendHelloReply(rb, kRedisCompatVersion, ver, static_cast<int64_t>(cl->conn->id()), "sentinel",
+                 "");
 }
 
 void Frontend::CmdRole(SentinelClient* cl, Args& args) {

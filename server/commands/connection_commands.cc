@@ -8,12 +8,10 @@
 #include "server/resp/errors.h"
 #include "server/resp/hello.h"
 #include "server/util/numbers.h"
+#include "server/util/version.h"
 
 namespace sable {
 namespace {
-
-// The version we answer as: clients gate features on Redis's version numbers.
-constexpr std::string_view kCompatVersion = "7.0.15";
 
 void CmdPing(CommandContext& ctx) {
   if (ctx.argc() > 2) {
@@ -144,21 +142,9 @@ void CmdHello(CommandContext& ctx) {
   c->rb().set_resp3(ver == 3);
   ReplyBuilder& rb = ctx.rb;
   rb.set_resp3(ver == 3);
-  rb.StartMap(7);
-  rb.SendBulk("server");
-  rb.SendBulk("redis");
-  rb.SendBulk("version");
-  rb.SendBulk(kCompatVersion);
-  rb.SendBulk("proto");
-  rb.SendLong(ver);
-  rb.SendBulk("id");
-  rb.SendLong(static_cast<int64_t>(c->id()));
-  rb.SendBulk("mode");
-  rb.SendBulk(ctx.server.cfg().cluster_enabled ? "cluster" : "standalone");
-  rb.SendBulk("role");
-  rb.SendBulk(ctx.server.repl().is_replica() ? "replica" : "master");
-  rb.SendBulk("modules");
-  rb.StartArray(0);
+  SendHelloReply(rb, kRedisCompatVersion, ver, static_cast<int64_t>(c->id()),
+                 ctx.server.cfg().cluster_enabled ? "cluster" : "standalone",
+                 ctx.server.repl().is_replica() ? "replica" : "master");
 }
 
 }  // namespace

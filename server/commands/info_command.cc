@@ -27,7 +27,6 @@
 namespace sable {
 namespace {
 
-constexpr char kCompatVersion[] = "7.0.15";
 
 // Appends "name:value\r\n".
 class InfoWriter {
@@ -98,7 +97,7 @@ void ServerSection(CommandContext& ctx, InfoWriter& w) {
   Server& s = ctx.server;
   const ServerConfig& cfg = s.cfg();
   w.Section("Server");
-  w.Field("redis_version", kCompatVersion);
+  w.Field("redis_version", kRedisCompatVersion);
   w.Field("redis_git_sha1", "00000000");
   w.Field("redis_git_dirty", "0");
   w.Field("redis_build_id", "5ab1e5ab1e5ab1e5");

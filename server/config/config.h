@@ -16,10 +16,9 @@
 #include <utility>
 #include <vector>
 
-namespace sable {
+#include "server/util/version.h"
 
-// The Redis version printed in fatal config errors and expected by Redis tooling.
-inline constexpr char kRedisCompatVersion[] = "7.0.15";
+namespace sable {
 
 // loglevel values, most verbose first (order matters: a message is logged if level >= loglevel).
 enum class LogLevel { kDebug, kVerbose, kNotice, kWarning };

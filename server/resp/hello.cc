@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "server/resp/errors.h"
+#include "server/resp/reply_builder.h"
 
 namespace sable {
 namespace {
@@ -55,6 +56,27 @@ std::string ParseHello(const std::vector<std::string_view>& args, bool resp3_now
     }
   }
   return "";
+}
+
+void SendHelloReply(ReplyBuilder& rb, std::string_view version, int64_t proto, int64_t client_id,
+                    std::string_view mode, std::string_view role) {
+  rb.StartMap(role.empty() ? 6 : 7);
+  rb.SendBulk("server");
+  rb.SendBulk("redis");
+  rb.SendBulk("version");
+  rb.SendBulk(version);
+  rb.SendBulk("proto");
+  rb.SendLong(proto);
+  rb.SendBulk("id");
+  rb.SendLong(client_id);
+  rb.SendBulk("mode");
+  rb.SendBulk(mode);
+  if (!role.empty()) {
+    rb.SendBulk("role");
+    rb.SendBulk(role);
+  }
+  rb.SendBulk("modules");
+  rb.StartArray(0);
 }
 
 bool ValidClientName(std::string_view name) {

@@ -31,6 +31,12 @@ struct HelloRequest {
 std::string ParseHello(const std::vector<std::string_view>& args, bool resp3_now,
                        HelloRequest* out);
 
+class ReplyBuilder;
+
+// HELLO's reply map in Redis's field order; `role` is left out when empty (sentinels have none).
+void SendHelloReply(ReplyBuilder& rb, std::string_view version, int64_t proto, int64_t client_id,
+                    std::string_view mode, std::string_view role);
+
 // Client names (and CLIENT SETINFO attributes) are printed unquoted in CLIENT LIST, whose
 // lines are split on spaces: only printable ASCII without spaces is allowed.
 bool ValidClientName(std::string_view name);
