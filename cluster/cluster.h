@@ -1,0 +1,113 @@
+// The cluster subsystem of a node started with cluster-enabled yes. It owns the cluster state
+// (nodes.conf), the bus (gRPC sable.ClusterBus: listener and links to the other nodes), decides
+// where each keyed command runs (MOVED/ASK/...), and does the periodic work: gossip, failure
+// detection, replica failover, saving nodes.conf. Everything here runs on the main loop; bus
+// threads only post to it.
+//
+// Files: cluster.cc (start, cron, state update, role changes), routing.cc (Route),
+// gossip.cc (messages, failure detection, failover, MEET/FORGET), bus.{h,cc} (gRPC transport).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cluster/state.h"
+
+namespace sable {
+class Client;
+class Server;
+struct CommandSpec;
+}  // namespace sable
+
+namespace sable::cluster {
+
+class Gossip;
+class SlotIndex;
+
+// CLUSTER FAILOVER's option.
+enum class FailoverMode { kDefault, kForce, kTakeover };
+
+class Cluster {
+ public:
+  explicit Cluster(Server* server);
+  ~Cluster();
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
+
+  // Loads (or creates) nodes.conf and starts the bus listener on cluster-port (port+10000 by
+  // default). Returns an error text, "" on success.
+  std::string Start();
+  // Stops the bus threads; before the Server goes away.
+  void Stop();
+
+  Server& server() { return *server_; }
+  ClusterState& state() { return state_; }
+  SlotIndex& keys();
+  int64_t now_ms() const;
+
+  // ---- Routing (routing.cc) -------------------------------------------------------------
+  // Where a command from `c` runs: "" when here, otherwise the error to reply (MOVED, ASK,
+  // TRYAGAIN, CROSSSLOT, CLUSTERDOWN), with Redis's exact text. Consumes the client's ASKING.
+  std::string Route(Client* c, const CommandSpec* cmd, const std::vector<std::string_view>& args);
+
+  // ---- Role changes (cluster.cc) --------------------------------------------------------
+  // Makes this node a replica of `primary`: drops our slots, starts replication from its
+  // address, saves nodes.conf.
+  void ReplicateFrom(Node* primary);
+  // Makes this replica a primary (failover): stops replication keeping the data (Redis's
+  // replicationUnsetMaster), saves nodes.conf.
+  void BecomePrimary();
+  // Recomputes cluster_state (ok/fail) from slot coverage and reachability, as Redis's
+  // clusterUpdateState; cheap enough to run every cron and after every change.
+  void UpdateState();
+
+  // ---- Bus events and gossip (gossip.cc; the bus and its own state live in Gossip) -------
+  // CLUSTER MEET: adds a handshake node at ip:port (bus port cport) that gets a MEET. False
+  // when the address is invalid (Redis's "Invalid node address specified").
+  bool Meet(const std::string& ip, int port, int cport);
+  // CLUSTER FORGET: removes the node and refuses to re-add it from gossip for 60 s.
+  void Forget(Node* node);
+  // CLUSTER FAILOVER on a replica: starts a manual failover (default: coordinated with the
+  // primary; FORCE: without it; TAKEOVER: without an election). Returns an error text or "".
+  std::string StartManualFailover(FailoverMode mode);
+  // CLUSTER RESET: forgets every other node; HARD also resets the epochs and gives this node a
+  // new id.
+  void Reset(bool hard);
+  // Sends our PONG to every node at once (after a slot, epoch or role change) instead of
+  // waiting for the next ping round.
+  void BroadcastPong();
+  // PUBLISH reaches subscribers on every node; SPUBLISH (sharded) only the nodes of this
+  // shard (our replicas, or our primary and its other replicas). Called after the local
+  // delivery.
+  void Publish(std::string_view channel, std::string_view message, bool sharded);
+  // CLUSTER COUNT-FAILURE-REPORTS.
+  int CountFailureReports(const Node& node) const;
+  // CLUSTER LINKS: one entry per bus link. Fields of Redis 7.0 (direction, node, create-time,
+  // events, send-buffer-allocated, send-buffer-used).
+  struct LinkInfo {
+    std::string direction;  // "to" or "from"
+    std::string node;
+    int64_t create_time_ms = 0;
+    std::string events;     // "r", "w", "rw" or ""
+    int64_t send_buffer_allocated = 0;
+    int64_t send_buffer_used = 0;
+  };
+  std::vector<LinkInfo> Links() const;
+
+  // Every 100 ms (server cron): gossip, failure detection, failover, handshake timeouts, state
+  // update, and nodes.conf when dirty.
+  void Cron();
+
+  Gossip& gossip() { return *gossip_; }
+
+ private:
+  Server* server_;
+  ClusterState state_;
+  // The bus transport, the messages, failure detection and elections (gossip.h).
+  std::unique_ptr<Gossip> gossip_;
+};
+
+}  // namespace sable::cluster
