@@ -8,6 +8,7 @@
 // gossip.cc (messages, failure detection, failover, MEET/FORGET), bus.{h,cc} (gRPC transport).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -30,6 +31,35 @@ class SlotIndex;
 // CLUSTER FAILOVER's option.
 enum class FailoverMode { kDefault, kForce, kTakeover };
 
+// Bus message types in Redis's CLUSTERMSG_TYPE_* order, which is the order CLUSTER INFO lists
+// their counters in.
+enum MessageType : int {
+  kMsgPing,
+  kMsgPong,
+  kMsgMeet,
+  kMsgFail,
+  kMsgPublish,
+  kMsgAuthRequest,
+  kMsgAuthAck,
+  kMsgUpdate,
+  kMsgMfStart,
+  kMsgModule,
+  kMsgPublishShard,
+  kMsgTypeCount,
+};
+// Their names in CLUSTER INFO (cluster_stats_messages_<name>_sent).
+inline constexpr const char* kMessageTypeNames[kMsgTypeCount] = {
+    "ping",     "pong",   "meet",    "fail",   "publish",      "auth-req",
+    "auth-ack", "update", "mfstart", "module", "publishshard",
+};
+
+// What the bus sent and received, by type (CLUSTER INFO's cluster_stats_messages_* lines).
+struct MessageStats {
+  std::array<uint64_t, kMsgTypeCount> sent{};
+  std::array<uint64_t, kMsgTypeCount> received{};
+  uint64_t links_buffer_limit_exceeded = 0;  // total_cluster_links_buffer_limit_exceeded
+};
+
 class Cluster {
  public:
   explicit Cluster(Server* server);
@@ -40,6 +70,10 @@ class Cluster {
   // Loads (or creates) nodes.conf and starts the bus listener on cluster-port (port+10000 by
   // default). Returns an error text, "" on success.
   std::string Start();
+  // Start's first half: loads (or creates) and locks nodes.conf and sets myself's announced
+  // address (cluster-announce-ip/-port/-bus-port/-hostname). In-process tests call it alone,
+  // without a bus. Returns an error text, "" on success.
+  std::string LoadConfig();
   // Stops the bus threads; before the Server goes away.
   void Stop();
 
@@ -50,7 +84,8 @@ class Cluster {
 
   // ---- Routing (routing.cc) -------------------------------------------------------------
   // Where a command from `c` runs: "" when here, otherwise the error to reply (MOVED, ASK,
-  // TRYAGAIN, CROSSSLOT, CLUSTERDOWN), with Redis's exact text. Consumes the client's ASKING.
+  // TRYAGAIN, CROSSSLOT, CLUSTERDOWN), with Redis's exact text (no '-'). For EXEC, the
+  // queued commands decide. The dispatcher clears the client's ASKING after each command.
   std::string Route(Client* c, const CommandSpec* cmd, const std::vector<std::string_view>& args);
 
   // ---- Role changes (cluster.cc) --------------------------------------------------------
@@ -102,10 +137,37 @@ class Cluster {
   void Cron();
 
   Gossip& gossip() { return *gossip_; }
+  // The bus counts its messages here (gossip.cc); CLUSTER INFO prints them.
+  MessageStats& message_stats() { return message_stats_; }
 
  private:
   Server* server_;
   ClusterState state_;
+  // UpdateState's clocks (Redis keeps them as statics): when it first ran, since a restarted
+  // primary waits a little before serving; and when we last found ourselves in a minority
+  // partition, since a primary rejoining waits before turning ok.
+  int64_t first_update_ms_ = 0;
+  int64_t among_minority_ms_ = 0;
+  // cluster-announce-ip as last applied to myself: only a change of it touches myself's ip
+  // (an empty setting leaves the address peers reported).
+  std::string applied_announce_ip_;
+  MessageStats message_stats_;
+  // Commands Route treats specially, looked up once (pointer comparisons per command; nullptr
+  // when a command is not registered).
+  const CommandSpec* exec_cmd_ = nullptr;
+  const CommandSpec* migrate_cmd_ = nullptr;
+  const CommandSpec* restore_asking_cmd_ = nullptr;
+  const CommandSpec* ssubscribe_cmd_ = nullptr;
+  const CommandSpec* sunsubscribe_cmd_ = nullptr;
+  const CommandSpec* spublish_cmd_ = nullptr;
+
+  // Sharded pub/sub follows the slots: subscriptions to channels whose slot our shard lost
+  // (DELSLOTS, a reshard, a failover elsewhere) end with a "sunsubscribe" push (Redis 7.0's
+  // removeChannelsInSlot). Checked each cron rather than in every place a slot can move.
+  void DropForeignShardChannels();
+  // Copies cluster-announce-ip/-port/-bus-port/-hostname (CONFIG SET may change them) into
+  // myself, marking the state dirty when something changed.
+  void ApplyAnnouncedAddress();
   // The bus transport, the messages, failure detection and elections (gossip.h).
   std::unique_ptr<Gossip> gossip_;
 };

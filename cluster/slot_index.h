@@ -4,12 +4,15 @@
 #pragma once
 
 #include <array>
+#include <cstdlib>
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_set>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 
 #include "cluster/slot.h"
 
@@ -36,12 +39,39 @@ class SlotIndex {
   size_t size() const { return size_; }
 
  private:
-  // Transparent hashing so lookups by string_view do not build a std::string.
+  // One indexed key in a single allocation: its length, then its bytes. 8 bytes in the set's
+  // slot plus the key rounded up by the allocator, where a std::string node in an
+  // unordered_set cost about 60 bytes of overhead per key.
+  class PackedKey {
+   public:
+    explicit PackedKey(std::string_view key);
+    PackedKey(PackedKey&& other) noexcept : p_(other.p_) { other.p_ = nullptr; }
+    PackedKey& operator=(PackedKey&& other) noexcept;
+    PackedKey(const PackedKey&) = delete;
+    PackedKey& operator=(const PackedKey&) = delete;
+    ~PackedKey() { std::free(p_); }
+    std::string_view view() const;
+
+   private:
+    char* p_;
+  };
+  // Transparent hashing and equality so lookups by string_view build nothing.
   struct Hash {
     using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    size_t operator()(std::string_view s) const { return absl::Hash<std::string_view>{}(s); }
+    size_t operator()(const PackedKey& k) const { return (*this)(k.view()); }
   };
-  using KeySet = std::unordered_set<std::string, Hash, std::equal_to<>>;
+  struct Eq {
+    using is_transparent = void;
+    static std::string_view V(std::string_view s) { return s; }
+    static std::string_view V(const PackedKey& k) { return k.view(); }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return V(a) == V(b);
+    }
+  };
+  // Open addressing (absl's Swiss table): one control byte and one pointer per slot.
+  using KeySet = absl::flat_hash_set<PackedKey, Hash, Eq>;
 
   // Allocated on a slot's first key: an empty node costs 8 bytes per slot, not a whole set
   // (a node typically owns a third or less of the slots).

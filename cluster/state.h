@@ -69,20 +69,31 @@ std::string NewNodeId();
 class ClusterState {
  public:
   explicit ClusterState(std::string config_path);
+  ~ClusterState();
   ClusterState(const ClusterState&) = delete;
   ClusterState& operator=(const ClusterState&) = delete;
 
-  // Reads nodes.conf. When the file does not exist, makes this node a fresh primary with a new
-  // id and epoch 0 and writes the file. Returns an error text (Redis refuses to start on an
-  // unreadable or corrupt file), "" on success. ip/port/cport fill in myself's address when the
-  // file does not have one.
+  // Reads nodes.conf. When the file does not exist (or is empty), makes this node a fresh
+  // primary with a new id and epoch 0 and writes the file. Returns an error text (Redis refuses
+  // to start on an unreadable or corrupt file, or one another node has locked), "" on success.
+  // The file stays locked (flock) while this object lives, so two nodes cannot share it.
+  // port/cport always become myself's (announced ports may change between runs); a non-empty
+  // ip (cluster-announce-ip) replaces the one in the file, an empty one keeps it: Redis learns
+  // its own address from the first peer that talks to it.
   std::string LoadOrCreate(const std::string& ip, int port, int cport, int64_t now_ms);
+  // Parses nodes.conf text into this (empty) state; the error text as LoadOrCreate's. Exposed
+  // for tests; LoadOrCreate is the way in.
+  std::string Parse(std::string_view text, int64_t now_ms);
+  // nodes.conf's content: every node but those in handshake, then the "vars" line.
+  std::string ConfigText() const;
   // Rewrites nodes.conf atomically (temporary file, fsync, rename). False on an I/O error.
+  // Clears the dirty mark on success.
   bool Save();
   // Changes that must reach nodes.conf before the loop sleeps (Redis's
   // CLUSTER_TODO_SAVE_CONFIG); SaveIfDirty() in the loop's before-sleep/cron.
   void MarkDirty() { dirty_ = true; }
   bool SaveIfDirty();
+  bool dirty() const { return dirty_; }
   const std::string& config_path() const { return path_; }
 
   Node& myself() { return *myself_; }
@@ -133,8 +144,8 @@ class ClusterState {
   // One CLUSTER NODES line (ends in "\n"). The nodes.conf form is the same line; migrating and
   // importing entries appear only on myself's line, as in Redis.
   std::string NodeLine(const Node& node, int64_t now_ms) const;
-  // CLUSTER NODES: myself first? No: Redis prints nodes in dict order; we print myself first
-  // then the rest by id, which clients do not depend on.
+  // CLUSTER NODES: every node, handshake ones included. Redis prints them in its dict's
+  // (random) order; we print myself first, then the rest by id, which no client depends on.
   std::string NodesText(int64_t now_ms) const;
 
  private:
@@ -148,6 +159,8 @@ class ClusterState {
   uint64_t last_vote_epoch_ = 0;
   bool ok_ = false;
   bool dirty_ = false;
+  // The descriptor holding the flock on nodes.conf (-1 before LoadOrCreate).
+  int lock_fd_ = -1;
 };
 
 }  // namespace sable::cluster

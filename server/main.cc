@@ -11,6 +11,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "cluster/cluster.h"
 #include "server/config/config.h"
 #include "server/control/control_server.h"
 #include "server/core/server.h"
@@ -101,6 +102,7 @@ int main(int argc, char** argv) {
   spdlog::info("Ready to accept connections tcp");
   server.Run();
   // Before the Server goes: gRPC threads post to its loop.
+  if (server.cluster() != nullptr) server.cluster()->Stop();
   control.Shutdown();
   spdlog::warn("Sable is now ready to exit, bye bye...");
   return 0;

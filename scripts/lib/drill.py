@@ -6,7 +6,14 @@
   partition  run the primary in its own network namespace, cut its link, check that the
              isolated primary stops taking writes (min-replicas-to-write) and that it rejoins
              as a replica of the new primary after the link heals.
+  cluster-failover
+             a 6-node cluster (3 primaries, 3 replicas, cluster-node-timeout 2000) under a
+             redis-py RedisCluster writer; kill -9 one primary and report when writes to its
+             slots succeed again (seen by a 10 ms probe and by the writer), the failed writes
+             and the acknowledged writes lost, and whether the old primary rejoins as a replica.
+             First, a SIGSTOP of that primary for 3/4 of the node timeout must not fail it over.
 """
+import logging
 import os
 import shutil
 import signal
@@ -19,7 +26,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import redis  # noqa: E402
 from redis.sentinel import Sentinel  # noqa: E402
 
-from topology import MASTER_NAME, SentinelTopology, wait_for, resp_call  # noqa: E402
+from topology import (MASTER_NAME, ClusterTopology, SentinelTopology,  # noqa: E402
+                      resp_call, wait_for)
 
 
 def sentinel_sees_everything(topo, s):
@@ -202,6 +210,185 @@ def _partition(topo, net):
     return True
 
 
+# redis-py's cluster client logs every retried error with a traceback; the drill counts them.
+logging.getLogger("redis.cluster").setLevel(logging.CRITICAL)
+
+
+def quiet_cluster_node_del():
+    """redis-py 4.3's ClusterNode.__del__ fails on nodes built without a connection, printing
+    "Exception ignored" noise; a class default makes it a no-op for them."""
+    from redis.cluster import ClusterNode
+    ClusterNode.redis_connection = None
+
+
+class ClusterWriter(threading.Thread):
+    """Writes k:<n> = n through redis-py's RedisCluster, keys spread over every slot; records
+    each acknowledged write and each failure with its time and slot."""
+
+    def __init__(self, port):
+        super().__init__(daemon=True)
+        from redis.cluster import RedisCluster
+        quiet_cluster_node_del()
+        # dynamic_startup_nodes=False: redis-py 4.3 re-reads the topology from its startup
+        # nodes, and once a dead node is among them, initialize() fails for good ("cannot
+        # pickle '_thread.lock' object" from a deepcopy of its connection kwargs).
+        self.client = RedisCluster(host="127.0.0.1", port=port, socket_timeout=0.5,
+                                   socket_connect_timeout=0.5, dynamic_startup_nodes=False)
+        self.stop = threading.Event()
+        self.acked = []   # (monotonic time, slot, key, value, time the write started)
+        self.failed = []  # (monotonic time, slot)
+        self.n = 0
+        self.last_error = None
+
+    def run(self):
+        from redis.crc import key_slot
+        while not self.stop.is_set():
+            self.n += 1
+            key = "k:%d" % self.n
+            slot = key_slot(key.encode())
+            started = time.monotonic()
+            try:
+                self.client.set(key, self.n)
+                self.acked.append((time.monotonic(), slot, key, str(self.n), started))
+            except Exception as e:  # noqa: BLE001 - every client error counts as a failed write
+                self.failed.append((time.monotonic(), slot))
+                self.last_error = "%s: %s" % (type(e).__name__, e)
+                time.sleep(0.01)
+
+
+def slot_ranges_to_set(ranges):
+    out = set()
+    for r in ranges:
+        if r.startswith("["):
+            continue  # migrating/importing marks
+        a, _, b = r.partition("-")
+        out.update(range(int(a), int(b or a) + 1))
+    return out
+
+
+def probe_key_for(slot_set):
+    """A key (hash tag) whose slot is in slot_set."""
+    from redis.crc import key_slot
+    for i in range(100000):
+        k = "probe:{%d}" % i
+        if key_slot(k.encode()) in slot_set:
+            return k
+    raise RuntimeError("no probe key found")
+
+
+def drill_cluster_failover(topo):
+    topo.start()
+    topo.create()
+    nodes = topo.nodes
+    victim_port, ranges = topo.primaries()[0]
+    victim = next(n for n in nodes if n.port == victim_port)
+    victim_slots = slot_ranges_to_set(ranges)
+    survivors = [n for n in nodes if n is not victim]
+    probe = probe_key_for(victim_slots)
+
+    # A primary that is only slow (stalled for 3/4 of the node timeout) keeps its slots.
+    stall_s = topo.node_timeout_ms * 0.75 / 1000
+    os.kill(victim.pid(), signal.SIGSTOP)
+    time.sleep(stall_s)
+    os.kill(victim.pid(), signal.SIGCONT)
+    time.sleep(topo.node_timeout_ms * 1.5 / 1000)
+    stall_kept = topo.primaries() and topo.primaries()[0] == (victim_port, ranges)
+
+    writer = ClusterWriter(survivors[0].port)
+    writer.start()
+    wait_for(lambda: sum(1 for a in writer.acked if a[1] in victim_slots) >= 300, 30,
+             "300 acknowledged writes to the victim's slots")
+    t_kill = time.monotonic()
+    victim.kill(signal.SIGKILL)
+
+    # The probe: every 10 ms, SET the probe key on every surviving node until one takes it
+    # (before the failover they answer MOVED to the dead primary, or CLUSTERDOWN).
+    t_probe = None
+    deadline = t_kill + 60
+    while t_probe is None and time.monotonic() < deadline:
+        for n in survivors:
+            try:
+                if resp_call("127.0.0.1", n.port, "SET", probe, "1", timeout=0.2) == b"+OK\r\n":
+                    t_probe = time.monotonic()
+                    new_primary = n
+                    break
+            except OSError:
+                pass
+        else:
+            time.sleep(0.01)
+    if t_probe is None:
+        writer.stop.set()
+        print("cluster-failover drill: no node took writes for the dead primary's slots "
+              "within 60 s")
+        return False
+    # A write already on its way at the kill may still be acknowledged: count only those sent
+    # after it.
+    def resumed():
+        return [t for t, s, _, _, t0 in writer.acked if t0 > t_kill and s in victim_slots]
+
+    try:
+        wait_for(resumed, 60, "the writer to write to the dead primary's slots again")
+    except RuntimeError:
+        print("writer: %d failures, last: %s, alive %s" % (len(writer.failed), writer.last_error,
+                                                          writer.is_alive()))
+        raise
+    t_writer = min(resumed())
+    time.sleep(1.0)  # keep writing on the new primary for a moment
+    writer.stop.set()
+    writer.join(10)
+    topo.wait_ok(30, nodes=survivors)
+
+    from redis.cluster import RedisCluster
+    reader = RedisCluster(host="127.0.0.1", port=survivors[0].port, socket_timeout=2,
+                          dynamic_startup_nodes=False)
+    lost = 0
+    lost_victim = 0
+    batch = 500
+    for i in range(0, len(writer.acked), batch):
+        chunk = writer.acked[i:i + batch]
+        pipe = reader.pipeline()
+        for a in chunk:
+            pipe.get(a[2])
+        for (_, slot, _, value, _), got in zip(chunk, pipe.execute()):
+            if got is None or got.decode() != value:
+                lost += 1
+                lost_victim += slot in victim_slots
+    failed = [f for f in writer.failed if f[0] > t_kill]
+    failed_other = sum(1 for _, s in failed if s not in victim_slots)
+
+    # The old primary comes back from its nodes.conf and must turn into a replica.
+    t_restart = time.monotonic()
+    topo.start_node(victim)
+    rejoin_s = None
+    try:
+        def is_replica():
+            return any("myself" in f[2] and "slave" in f[2] for f in topo.nodes_lines(victim))
+        wait_for(is_replica, 30, "the old primary to rejoin as a replica")
+        topo.wait_ok(30)
+        rejoin_s = time.monotonic() - t_restart
+    except RuntimeError:
+        pass
+    kind = "redis-server" if topo.redis else "sable-server"
+    print("cluster-failover drill (%s, cluster-node-timeout %d ms, %d slots on the killed "
+          "primary)" % (kind, topo.node_timeout_ms, len(victim_slots)))
+    print("  writes resumed (probe)      %.3f s (kill -9 to the first SET a node accepts for "
+          "the dead primary's slots; 10 ms polls)" % (t_probe - t_kill))
+    print("  writes resumed (redis-py)   %.3f s (kill -9 to the first RedisCluster write "
+          "acknowledged in those slots)" % (t_writer - t_kill))
+    print("  writes failed after kill    %d (%d of them to other primaries' slots)"
+          % (len(failed), failed_other))
+    print("  acknowledged writes         %d (%d in the killed primary's slots)"
+          % (len(writer.acked), sum(1 for a in writer.acked if a[1] in victim_slots)))
+    print("  acknowledged writes lost    %d (asynchronous replication: the replica may miss "
+          "the last writes)" % lost)
+    print("  new primary                 port %d" % new_primary.port)
+    print("  stall of %.1f s (no kill)    %s" % (stall_s, "no failover" if stall_kept else
+                                                   "FAILED OVER (a slow node lost its slots)"))
+    print("  old primary rejoined        %s" % ("after %.2f s" % rejoin_s if rejoin_s
+                                                 else "NO"))
+    return rejoin_s is not None and bool(stall_kept)
+
+
 def main():
     args = [a for a in sys.argv[1:] if a != "--redis"]
     what = args[0] if args else "failover"
@@ -220,8 +407,16 @@ def main():
         topo = SentinelTopology(topo_dir=topo_dir, node_port=6500, sentinel_port=7500,
                                 control_auth="drill-secret")
         ok = drill_partition(topo)
+    elif what == "cluster-failover":
+        topo = ClusterTopology(topo_dir=topo_dir + "-cluster", base_port=7301,
+                               node_timeout_ms=2000, redis=use_redis)
+        topo.clean()
+        try:
+            ok = drill_cluster_failover(topo)
+        finally:
+            topo.stop()
     else:
-        sys.exit("usage: scripts/drill failover|partition")
+        sys.exit("usage: scripts/drill failover|partition|cluster-failover [--redis]")
     sys.exit(0 if ok else 1)
 
 

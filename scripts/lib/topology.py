@@ -217,3 +217,192 @@ class SentinelTopology:
                        % (s.name, s.port, s.control_port, pid or "-",
                           "%s:%d" % addr if addr else "-"))
         return out
+
+
+# -- cluster ------------------------------------------------------------------------------------
+def cluster_info(port, host="127.0.0.1", timeout=1.0):
+    """CLUSTER INFO of one node as a dict ({} when it does not answer)."""
+    raw = resp_call(host, port, "CLUSTER", "INFO", timeout=timeout)
+    if not raw.startswith(b"$"):
+        return {}
+    fields = {}
+    for line in raw.split(b"\r\n")[1:]:
+        if b":" in line:
+            k, v = line.decode(errors="replace").split(":", 1)
+            fields[k] = v
+    return fields
+
+
+def read_bulk(host, port, *args, timeout=2.0):
+    """A command whose reply is one bulk string (CLUSTER NODES); returns it decoded, or ""."""
+    payload = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        payload += b"$%d\r\n%s\r\n" % (len(a), a)
+    with socket.create_connection((host, port), timeout=timeout) as s:
+        s.sendall(payload)
+        buf = b""
+        while b"\r\n" not in buf:
+            chunk = s.recv(65536)
+            if not chunk:
+                return ""
+            buf += chunk
+        head, rest = buf.split(b"\r\n", 1)
+        if not head.startswith(b"$") or int(head[1:]) < 0:
+            return ""
+        n = int(head[1:])
+        while len(rest) < n + 2:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            rest += chunk
+        return rest[:n].decode(errors="replace")
+
+
+class ClusterTopology:
+    """N cluster nodes on consecutive loopback ports, as Redis's utils/create-cluster does it.
+
+    Nodes listen on base..base+N-1 (bus ports +10000; Sable's control ports +1000, since
+    +20000 may fall into the kernel's ephemeral range), each in its own folder under `dir` with
+    nodes.conf and an append-only file. redis=True runs Debian's redis-server instead.
+    """
+
+    def __init__(self, topo_dir=None, base_port=None, nodes=6, replicas=1, node_timeout_ms=2000,
+                 redis=False, extra=()):
+        self.redis = redis
+        default_dir = "/tmp/sable-cluster-redis" if redis else "/tmp/sable-cluster"
+        self.dir = topo_dir or os.environ.get("SABLE_CLUSTER_DIR", default_dir)
+        self.base = int(base_port or os.environ.get("SABLE_CLUSTER_PORT", 30001))
+        self.replicas = replicas
+        self.node_timeout_ms = node_timeout_ms
+        self.extra = list(extra)
+        self.nodes = [Proc("node", "node-%d" % (self.base + i), self.base + i,
+                           self.base + i + 1000, self.dir) for i in range(nodes)]
+
+    def node_argv(self, node):
+        common = ["--port", str(node.port), "--bind", node.bind, "--dir", node.dir,
+                  "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                  "--cluster-node-timeout", str(self.node_timeout_ms),
+                  "--cluster-port", str(node.port + 10000),
+                  "--appendonly", "yes", "--save", ""]
+        if self.redis:
+            return ["/usr/bin/redis-server"] + common + self.extra
+        return ([os.path.join(BIN, "sable-server")] + common +
+                ["--control-port", str(node.control_port), "--control-bind", node.bind] +
+                self.extra)
+
+    def start_node(self, node, timeout=10):
+        node.start(self.node_argv(node))
+
+        def up():
+            if node.proc.poll() is not None:
+                with open(node.log, errors="replace") as f:
+                    tail = "".join(f.readlines()[-5:])
+                raise RuntimeError("%s exited with %s:\n%s" % (node.name, node.proc.returncode,
+                                                               tail))
+            # A node with requirepass answers NOAUTH: up all the same.
+            return resp_call("127.0.0.1", node.port, "PING").startswith((b"+PONG", b"-NOAUTH"))
+        wait_for(up, timeout, "%s to answer PING" % node.name)
+
+    def start(self):
+        os.makedirs(self.dir, exist_ok=True)
+        for n in self.nodes:
+            if n.pid():
+                continue
+            self.start_node(n)
+
+    def create(self, timeout=60):
+        """redis-cli --cluster create of every node, then wait for cluster_state:ok everywhere."""
+        cmd = ["redis-cli", "--cluster", "create"]
+        cmd += ["127.0.0.1:%d" % n.port for n in self.nodes]
+        cmd += ["--cluster-replicas", str(self.replicas), "--cluster-yes"]
+        p = subprocess.run(cmd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        out = p.stdout.decode(errors="replace") + p.stderr.decode(errors="replace")
+        if p.returncode != 0:
+            raise RuntimeError("redis-cli --cluster create failed (%d):\n%s" % (p.returncode, out))
+        self.wait_ok(timeout)
+        self.wait_replicas_linked(timeout)
+        return out
+
+    def wait_ok(self, timeout=30, nodes=None):
+        nodes = nodes or [n for n in self.nodes if n.pid()]
+        wait_for(lambda: all(cluster_info(n.port).get("cluster_state") == "ok" for n in nodes),
+                 timeout, "cluster_state:ok on every node")
+
+    def wait_replicas_linked(self, timeout=60):
+        """Every replica's link to its primary is up (the initial sync finished)."""
+        def linked(n):
+            info = read_bulk("127.0.0.1", n.port, "INFO", "replication")
+            return "role:master" in info or "master_link_status:up" in info
+        wait_for(lambda: all(linked(n) for n in self.nodes if n.pid()), timeout,
+                 "every replica to finish its initial sync")
+
+    def all_procs(self):
+        """The configured nodes, plus any other node folder in the run dir (started with
+        another count or first port), so stop/clean never leave a node running."""
+        procs = list(self.nodes)
+        known = {n.name for n in procs}
+        try:
+            names = sorted(os.listdir(self.dir))
+        except OSError:
+            names = []
+        for name in names:
+            if name.startswith("node-") and name not in known and name[5:].isdigit():
+                port = int(name[5:])
+                procs.append(Proc("node", name, port, port + 1000, self.dir))
+        return procs
+
+    def stop(self):
+        procs = self.all_procs()
+        for n in procs:
+            n.kill(signal.SIGTERM)
+        for n in procs:
+            deadline = time.monotonic() + 10
+            while n.pid() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            n.kill(signal.SIGKILL)
+
+    def clean(self):
+        self.stop()
+        import shutil
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def nodes_lines(self, node):
+        """CLUSTER NODES of one node as lists of fields."""
+        return [line.split() for line in read_bulk("127.0.0.1", node.port, "CLUSTER",
+                                                   "NODES").splitlines() if line.strip()]
+
+    def primaries(self):
+        """(port, [slot ranges]) of the primaries that serve slots, as some live node sees it."""
+        for n in self.nodes:
+            if not n.pid():
+                continue
+            try:
+                lines = self.nodes_lines(n)
+            except OSError:
+                continue
+            out = []
+            for f in lines:
+                if "master" in f[2].split(",") and "fail" not in f[2].split(",") and f[8:]:
+                    out.append((int(f[1].split("@")[0].rsplit(":", 1)[1]), f[8:]))
+            return sorted(out)
+        return []
+
+    def status_lines(self):
+        out = []
+        for n in self.nodes:
+            pid = n.pid()
+            role, slots, state = "-", "", "-"
+            if pid:
+                try:
+                    state = cluster_info(n.port).get("cluster_state", "?")
+                    for f in self.nodes_lines(n):
+                        if "myself" in f[2].split(","):
+                            role = "master" if "master" in f[2] else "slave of %s" % f[3][:8]
+                            slots = " ".join(f[8:])
+                            role = "%s %s" % (f[0][:8], role)
+                except OSError:
+                    role = "unreachable"
+            out.append("%-11s port %-5d bus %-5d pid %-7s state %-4s %s %s"
+                       % (n.name, n.port, n.port + 10000, pid or "-", state, role, slots))
+        return out

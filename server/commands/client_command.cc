@@ -128,7 +128,7 @@ std::string ClientInfoLine(CommandContext& ctx, Client* c) {
   s += " db=" + std::to_string(c->db_index);
   s += " sub=" + std::to_string(c->channels.size());
   s += " psub=" + std::to_string(c->patterns.size());
-  s += " ssub=0";
+  s += " ssub=" + std::to_string(c->shard_channels.size());
   s += " multi=" + std::to_string(c->in_multi ? static_cast<int64_t>(c->queued.size()) : -1);
   s += " qbuf=" + std::to_string(qbuf);
   s += " qbuf-free=" + std::to_string(qbuf_free);

@@ -71,6 +71,8 @@ void CmdReset(CommandContext& ctx) {
   c->skip_next_reply = false;
   c->name.clear();
   c->no_evict = false;
+  c->asking = false;
+  c->readonly = false;
   c->authenticated = ctx.server.cfg().requirepass.empty();
   c->user = "default";
   if (c->conn()) c->conn()->parser().set_authenticated(c->authenticated);

@@ -271,6 +271,7 @@ void StatsSection(CommandContext& ctx, InfoWriter& w) {
   w.FieldU("keyspace_misses", Db::misses);
   w.FieldU("pubsub_channels", s.pubsub().NumChannels());
   w.FieldU("pubsub_patterns", s.pubsub().NumPat());
+  w.FieldU("pubsubshard_channels", s.shard_pubsub().NumChannels());
   w.Field("latest_fork_usec", s.child().last_fork_usec());
   w.FieldU("total_forks", s.child().total_forks());
   w.Field("migrate_cached_sockets", "0");

@@ -18,6 +18,7 @@ void RegisterAllCommands(CommandRegistry& registry) {
   RegisterDebugCommands(registry);
   RegisterPersistenceCommands(registry);
   RegisterDumpCommands(registry);
+  RegisterMigrateCommand(registry);
   RegisterAofCommands(registry);
   RegisterPrimaryCommands(registry);
   RegisterReplicaCommands(registry);

@@ -24,6 +24,8 @@ void RegisterCommandCommand(CommandRegistry& registry);
 void RegisterDebugCommands(CommandRegistry& registry);
 void RegisterPersistenceCommands(CommandRegistry& registry);
 void RegisterDumpCommands(CommandRegistry& registry);
+// server/commands/migrate_command.cc: MIGRATE (DUMP payloads sent as RESTORE to another node).
+void RegisterMigrateCommand(CommandRegistry& registry);
 void RegisterAofCommands(CommandRegistry& registry);
 // REPLCONF, SYNC, PSYNC, WAIT, ROLE (server/repl/primary_commands.cc).
 void RegisterPrimaryCommands(CommandRegistry& registry);

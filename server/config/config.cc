@@ -611,7 +611,9 @@ std::vector<Directive> BuildTable() {
             return c.replicaof_host + " " + std::to_string(c.replicaof_port);
           },
           [](const C& c) -> std::vector<std::string> {
-            if (c.replicaof_host.empty()) return {};
+            // A cluster node's primary lives in nodes.conf, never in the config file (Redis's
+            // rewriteConfigReplicaOfOption), which would refuse to load with one.
+            if (c.replicaof_host.empty() || c.cluster_enabled) return {};
             return {c.replicaof_host + " " + std::to_string(c.replicaof_port)};
           }),
       "slaveof"));
@@ -908,6 +910,9 @@ std::optional<std::string> Config::LoadText(std::string_view text, int depth) {
 std::optional<std::string> Config::FinishLoad() {
   if (values_.hz < 1) values_.hz = 1;
   if (values_.hz > 500) values_.hz = 500;
+  if (values_.cluster_enabled && !values_.replicaof_host.empty()) {
+    return std::string("replicaof directive not allowed in cluster mode");
+  }
   return std::nullopt;
 }
 

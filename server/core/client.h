@@ -47,7 +47,10 @@ class Client : public Subscriber {
   void DeliverMessage(std::string_view channel, std::string_view message) override;
   void DeliverPatternMessage(std::string_view pattern, std::string_view channel,
                              std::string_view message) override;
-  size_t subscription_count() const { return channels.size() + patterns.size(); }
+  void DeliverShardMessage(std::string_view channel, std::string_view message) override;
+  size_t subscription_count() const {
+    return channels.size() + patterns.size() + shard_channels.size();
+  }
   // RESP2 clients with subscriptions may only run the pub/sub commands.
   bool in_pubsub_context() const { return !rb_.resp3() && subscription_count() > 0; }
   // CLIENT REPLY ON and RESET: replies flow again, starting with this command's own, which the
@@ -82,6 +85,12 @@ class Client : public Subscriber {
   // CLIENT PAUSE: the command held until the pause ends (empty when none is held).
   std::vector<std::string> postponed;
 
+  // Cluster mode. ASKING: the next command may run in a slot we are importing (cleared after
+  // each command but ASKING itself, and kept across MULTI until EXEC, as Redis does).
+  // READONLY: a replica serves this client reads of its primary's slots.
+  bool asking = false;
+  bool readonly = false;
+
   // MULTI/EXEC state.
   bool in_multi = false;
   bool multi_error = false;       // a queued command was refused: EXEC answers EXECABORT
@@ -92,6 +101,7 @@ class Client : public Subscriber {
 
   std::set<std::string> channels;
   std::set<std::string> patterns;
+  std::set<std::string> shard_channels;  // SSUBSCRIBE
 
   // When the output buffer first passed the soft limit (0 = under it), for
   // client-output-buffer-limit.

@@ -10,26 +10,36 @@
 
 namespace sable {
 
-void ClientPause::Start(Server& server, Mode mode, int64_t end_ms) {
-  mode_ = std::max(mode_, mode);
-  end_ms_ = std::max(end_ms_, end_ms);
-  // One timer for the latest deadline; re-armed when a pause extends it.
-  if (timer_ != 0) server.loop().CancelTimer(timer_);
-  int64_t delay = std::max<int64_t>(0, end_ms_ - WallMs());
-  timer_ = server.loop().AddTimer(static_cast<uint64_t>(delay), 0, [this, &server] {
-    timer_ = 0;
-    End(server);
+void ClientPause::Start(Server& server, Mode mode, int64_t end_ms, Purpose purpose) {
+  Pause& p = pauses_[static_cast<size_t>(purpose)];
+  p.mode = std::max(p.mode, mode);
+  p.end_ms = std::max(p.end_ms, end_ms);
+  // One timer per pause, for its latest deadline; re-armed when a pause extends it.
+  if (p.timer != 0) server.loop().CancelTimer(p.timer);
+  int64_t delay = std::max<int64_t>(0, p.end_ms - WallMs());
+  p.timer = server.loop().AddTimer(static_cast<uint64_t>(delay), 0, [this, &server, purpose] {
+    pauses_[static_cast<size_t>(purpose)].timer = 0;
+    End(server, purpose);
   });
+  Update(server);
 }
 
-void ClientPause::End(Server& server) {
-  mode_ = Mode::kOff;
-  end_ms_ = 0;
-  if (timer_ != 0) {
-    server.loop().CancelTimer(timer_);
-    timer_ = 0;
+void ClientPause::End(Server& server, Purpose purpose) {
+  Pause& p = pauses_[static_cast<size_t>(purpose)];
+  p.mode = Mode::kOff;
+  p.end_ms = 0;
+  if (p.timer != 0) {
+    server.loop().CancelTimer(p.timer);
+    p.timer = 0;
   }
-  if (held_.empty()) return;
+  Update(server);
+}
+
+void ClientPause::Update(Server& server) {
+  Mode before = mode_;
+  mode_ = Mode::kOff;
+  for (const Pause& p : pauses_) mode_ = std::max(mode_, p.mode);
+  if (mode_ >= before || held_.empty()) return;
   std::vector<uint64_t> ids;
   ids.swap(held_);
   server.loop().Post([&server, ids = std::move(ids)] { RunHeld(server, ids); });

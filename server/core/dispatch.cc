@@ -3,6 +3,7 @@
 #include <cctype>
 #include <string>
 
+#include "cluster/cluster.h"
 #include "server/core/context.h"
 #include "server/core/server.h"
 #include "server/repl/primary.h"
@@ -75,6 +76,16 @@ void Client::DeliverMessage(std::string_view channel, std::string_view message) 
   ReplyBuilder rb(out_, rb_.resp3());
   rb.StartPush(3);
   rb.SendBulk("message");
+  rb.SendBulk(channel);
+  rb.SendBulk(message);
+  ScheduleFlush();
+  server_->CheckOutputLimits(this);
+}
+
+void Client::DeliverShardMessage(std::string_view channel, std::string_view message) {
+  ReplyBuilder rb(out_, rb_.resp3());
+  rb.StartPush(3);
+  rb.SendBulk("smessage");
   rb.SendBulk(channel);
   rb.SendBulk(message);
   ScheduleFlush();
@@ -159,6 +170,16 @@ void Server::ProcessCommand(Client* c, std::vector<std::string_view>& args) {
     Client* c;
     OutputBuffer* discard;
   } reply_scope(c, &discard_);
+  // ASKING covers exactly the next command (or, inside MULTI, the transaction up to EXEC):
+  // whatever happens to this one, rejected or not, the flag goes unless this is ASKING itself.
+  // A command held by CLIENT PAUSE has not run yet: it keeps the flag for when it does.
+  struct AskingScope {
+    ~AskingScope() {
+      if (!is_asking && !c->in_multi && c->postponed.empty()) c->asking = false;
+    }
+    Client* c;
+    bool is_asking = false;
+  } asking_scope{c};
 
   const CommandSpec* top = commands_.Find(args[0]);
   if (top == nullptr) {
@@ -185,6 +206,7 @@ void Server::ProcessCommand(Client* c, std::vector<std::string_view>& args) {
   }
   // CLIENT LIST's cmd=: the command being processed, even when it is rejected, queued or held.
   c->last_cmd = cmd->name;
+  asking_scope.is_asking = cmd == asking_cmd_;
   int argc = static_cast<int>(args.size());
   if ((cmd->arity > 0 && cmd->arity != argc) || (cmd->arity < 0 && argc < -cmd->arity)) {
     ++cmd->rejected_calls;
@@ -200,6 +222,25 @@ void Server::ProcessCommand(Client* c, std::vector<std::string_view>& args) {
     ++cmd->rejected_calls;
     RejectCommand(c, "ERR Command not allowed inside a transaction");
     return;
+  }
+  // Cluster redirection, once here for every command with keys (and EXEC, for what it
+  // queued). Never for our primary's stream or an AOF replay: those apply what was accepted.
+  if (cluster_ && !c->is_master && !loading_ &&
+      (cmd->keys.first > 0 || cmd->keys.extractor || cmd == exec_cmd_)) {
+    std::string err = cluster_->Route(c, cmd, args);
+    if (!err.empty()) {
+      ++cmd->rejected_calls;
+      // A redirected EXEC ends the transaction; a redirected queued command dooms it.
+      if (cmd == exec_cmd_) {
+        c->in_multi = false;
+        c->multi_error = false;
+        c->queued.clear();
+        c->queued_bytes = 0;
+        UnwatchAll(c);
+      }
+      RejectCommand(c, err);
+      return;
+    }
   }
   // Persistence errors (a failed BGSAVE, an AOF write error) refuse writes, and PING, with
   // MISCONF until they clear, as in Redis: clients must not believe a write is durable.
@@ -300,6 +341,9 @@ void Server::Call(Client* c, const CommandSpec* cmd, std::vector<std::string_vie
     }
   }
   if (--call_depth_ == 0 && !pending_ops_.empty()) PropagatePending();
+  // A command that changed the cluster configuration has it on disk before its reply leaves,
+  // as Redis's clusterBeforeSleep saves before the replies are written.
+  if (call_depth_ == 0 && cluster_ && cluster_->state().dirty()) cluster_->state().Save();
   if (call_depth_ == 0 && repl_->master_repl_offset() != repl_offset_before) {
     c->woff = repl_->master_repl_offset();
   }

@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cluster/cluster.h"
 #include "cluster/slot_index.h"
 #include "server/commands/register.h"
 #include "server/config/keyspace_events.h"
@@ -55,15 +56,22 @@ Server::Server(Config* config)
   RegisterAllCommands(commands_);
   exec_cmd_ = commands_.Find("exec");
   ping_cmd_ = commands_.Find("ping");
+  asking_cmd_ = commands_.Find("asking");
   RegisterConfigHooks();
   repl_ = std::make_unique<ReplicationState>(cfg().repl_backlog_size);
   repl_primary_ = std::make_unique<ReplPrimary>(this);
   replica_ = std::make_unique<Replica>(this);
-  if (cfg().cluster_enabled) slot_index_ = std::make_unique<cluster::SlotIndex>();
-  cluster_node_id_ = RandomHex(40);
+  if (cfg().cluster_enabled) {
+    slot_index_ = std::make_unique<cluster::SlotIndex>();
+    // After the command table: routing looks commands up.
+    cluster_ = std::make_unique<cluster::Cluster>(this);
+  }
 }
 
 Server::~Server() {
+  // First, while everything it uses is still there: its bus threads post to the loop, and its
+  // Stop() may still save nodes.conf.
+  cluster_.reset();
   replica_.reset();
   repl_primary_.reset();
   for (auto& [id, c] : clients_) delete c;
@@ -74,6 +82,18 @@ Server::~Server() {
 std::string Server::Start() {
   ApplyRuntimeConfig();
   const ServerConfig& c = cfg();
+  // nodes.conf first, as Redis's clusterInit: a corrupt or locked file stops the start before
+  // anything listens.
+  if (cluster_) {
+    std::string err = cluster_->Start();
+    if (!err.empty()) return err;
+    // The cluster's own 100 ms cadence (Redis's clusterCron runs 10 times a second whatever
+    // hz is): failure detection timing must not depend on hz.
+    cluster_timer_ = loop_.AddTimer(100, 100, [this] {
+      RefreshCachedTime();
+      cluster_->Cron();
+    });
+  }
   if (c.port != 0) {
     std::string err = net_.ListenTcp(c.bind, c.port, c.tcp_backlog);
     if (!err.empty()) return err;
@@ -477,8 +497,25 @@ void Server::UnwatchAll(Client* c) {
 void Server::UnsubscribeAll(Client* c, bool notify) {
   for (const std::string& ch : c->channels) pubsub_.Unsubscribe(c, ch);
   for (const std::string& p : c->patterns) pubsub_.PUnsubscribe(c, p);
+  for (const std::string& ch : c->shard_channels) shard_pubsub_.Unsubscribe(c, ch);
+  c->shard_channels.clear();
   c->channels.clear();
   c->patterns.clear();
+}
+
+void Server::DropShardChannel(const std::string& channel) {
+  for (Subscriber* s : shard_pubsub_.Subscribers(channel)) {
+    // Every subscriber the server registers is a Client.
+    auto* c = static_cast<Client*>(s);
+    shard_pubsub_.Unsubscribe(c, channel);
+    c->shard_channels.erase(channel);
+    ReplyBuilder rb(&c->out(), c->rb().resp3());
+    rb.StartPush(3);
+    rb.SendBulk("sunsubscribe");
+    rb.SendBulk(channel);
+    rb.SendLong(static_cast<int64_t>(c->shard_channels.size()));
+    c->ScheduleFlush();
+  }
 }
 
 void Server::Notify(int type, std::string_view event, std::string_view key, int db) {

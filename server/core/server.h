@@ -25,6 +25,7 @@
 namespace sable {
 
 namespace cluster {
+class Cluster;
 class SlotIndex;
 }  // namespace cluster
 
@@ -76,6 +77,8 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   Db& db(int i) { return *dbs_[i]; }
   int db_count() const { return static_cast<int>(dbs_.size()); }
   PubSub& pubsub() { return pubsub_; }
+  // Shard channels (SSUBSCRIBE/SPUBLISH), apart from the global ones as in Redis 7.0.
+  PubSub& shard_pubsub() { return shard_pubsub_; }
   ServerStats& stats() { return stats_; }
   net::EventLoop& loop() { return loop_; }
   const std::map<uint64_t, Client*>& clients() const { return clients_; }
@@ -129,6 +132,10 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
 
   // Unsubscribes a client from everything (RESET, disconnect).
   void UnsubscribeAll(Client* c, bool notify);
+  // Cluster mode: every subscriber of a shard channel whose slot this shard no longer serves
+  // gets a "sunsubscribe" push and loses the subscription, as Redis 7.0 does, so clients
+  // subscribe again where the slot went.
+  void DropShardChannel(const std::string& channel);
 
   // Closes a client once its reply is written (QUIT) or at once (CLIENT KILL).
   void CloseClient(Client* c, bool after_reply);
@@ -183,8 +190,9 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   // Cluster mode. The per-slot key index of db 0 exists only with cluster-enabled yes (nullptr
   // otherwise, so standalone keyspace hooks cost one branch).
   cluster::SlotIndex* slot_index() { return slot_index_.get(); }
-  // This node's 40-hex cluster node id, made at start (nodes.conf will persist it).
-  const std::string& cluster_node_id() const { return cluster_node_id_; }
+  // The cluster subsystem (nodes.conf, bus, routing); nullptr unless cluster-enabled is yes.
+  // Start() loads nodes.conf; main.cc stops it after Run().
+  cluster::Cluster* cluster() { return cluster_.get(); }
 
   // Memory as INFO reports it.
   size_t UsedMemory() const;
@@ -231,6 +239,7 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   CommandRegistry commands_;
   std::vector<std::unique_ptr<Db>> dbs_;
   PubSub pubsub_;
+  PubSub shard_pubsub_{/*sharded=*/true};
   LazyFreeThread lazy_free_;
   std::map<uint64_t, Client*> clients_;
   // WATCH: per db, key -> clients watching it.
@@ -258,6 +267,7 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   // EXEC and PING, looked up once: the dispatcher's per-command checks compare pointers.
   const CommandSpec* exec_cmd_ = nullptr;
   const CommandSpec* ping_cmd_ = nullptr;
+  const CommandSpec* asking_cmd_ = nullptr;
   RdbPersistence* rdb_ = nullptr;
   AofPersistence* aof_ = nullptr;
   std::vector<std::function<void()>> cron_hooks_;
@@ -271,7 +281,8 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   std::unique_ptr<ReplPrimary> repl_primary_;
   std::unique_ptr<Replica> replica_;
   std::unique_ptr<cluster::SlotIndex> slot_index_;
-  std::string cluster_node_id_;
+  std::unique_ptr<cluster::Cluster> cluster_;
+  uint64_t cluster_timer_ = 0;
 };
 
 }  // namespace sable

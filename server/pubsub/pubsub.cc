@@ -58,7 +58,13 @@ size_t PubSub::Publish(std::string_view channel, std::string_view message) {
     if (it != channels_.end()) {
       // Copy: a delivery may disconnect a subscriber (output limit) and edit the list.
       SubList subs = it->second;
-      for (Subscriber* s : subs) s->DeliverMessage(channel, message);
+      for (Subscriber* s : subs) {
+        if (sharded_) {
+          s->DeliverShardMessage(channel, message);
+        } else {
+          s->DeliverMessage(channel, message);
+        }
+      }
       receivers += subs.size();
     }
   }
@@ -84,6 +90,11 @@ std::vector<std::string> PubSub::Channels(std::string_view pattern) const {
 size_t PubSub::NumSub(std::string_view channel) const {
   auto it = channels_.find(std::string(channel));
   return it == channels_.end() ? 0 : it->second.size();
+}
+
+std::vector<Subscriber*> PubSub::Subscribers(std::string_view channel) const {
+  auto it = channels_.find(std::string(channel));
+  return it == channels_.end() ? std::vector<Subscriber*>{} : it->second;
 }
 
 }  // namespace sable

@@ -16,10 +16,16 @@ class Subscriber {
   virtual void DeliverMessage(std::string_view channel, std::string_view message) = 0;
   virtual void DeliverPatternMessage(std::string_view pattern, std::string_view channel,
                                      std::string_view message) = 0;
+  // SPUBLISH to a shard channel ("smessage"); only subscribers of a sharded PubSub get these.
+  virtual void DeliverShardMessage(std::string_view channel, std::string_view message) {}
 };
 
 class PubSub {
  public:
+  // A sharded instance (SSUBSCRIBE/SPUBLISH, Redis 7.0) keeps shard channels apart from the
+  // global ones and delivers through DeliverShardMessage; it has no patterns.
+  explicit PubSub(bool sharded = false) : sharded_(sharded) {}
+
   // Each returns true when the subscription changed.
   bool Subscribe(Subscriber* s, std::string_view channel);
   bool Unsubscribe(Subscriber* s, std::string_view channel);
@@ -32,6 +38,8 @@ class PubSub {
   // PUBSUB CHANNELS [pattern] (empty pattern = all).
   std::vector<std::string> Channels(std::string_view pattern) const;
   size_t NumSub(std::string_view channel) const;
+  // The subscribers of one channel, in subscription order (empty when none).
+  std::vector<Subscriber*> Subscribers(std::string_view channel) const;
   size_t NumPat() const { return patterns_.size(); }
   size_t NumChannels() const { return channels_.size(); }
 
@@ -40,6 +48,7 @@ class PubSub {
   static bool Add(SubList& list, Subscriber* s);
   static bool Remove(SubList& list, Subscriber* s);
 
+  bool sharded_;
   std::unordered_map<std::string, SubList> channels_;
   // Patterns in subscription order, so PMESSAGE delivery order is stable.
   std::vector<std::pair<std::string, SubList>> patterns_;

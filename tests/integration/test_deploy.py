@@ -141,3 +141,122 @@ def test_compose_commands_run_in_private_namespaces(tmp_path):
                 p.kill()
         run("ip", "netns", "del", ns_p)
         run("ip", "netns", "del", ns_s)
+
+
+CLUSTER_IPS = ["172.29.0.%d" % (10 + i) for i in range(1, 7)]
+
+
+def test_cluster_compose_is_valid_and_complete():
+    cfg = compose_config("cluster.yml")
+    services = cfg["services"]
+    nodes = ["node%d" % i for i in range(1, 7)]
+    assert sorted(services) == ["create"] + nodes
+    for name, ip in zip(nodes, CLUSTER_IPS):
+        svc = services[name]
+        test = " ".join(svc["healthcheck"]["test"])
+        assert "sable-ctl" in test and "health" in test, (name, test)
+        assert svc["image"] == "sable:latest"
+        assert svc["build"]["dockerfile"] == "compose/Dockerfile"
+        cmd = svc["command"]
+        assert cmd[0] == "sable-server"
+        assert cmd[cmd.index("--cluster-enabled") + 1] == "yes"
+        assert cmd[cmd.index("--cluster-announce-ip") + 1] == ip
+        assert svc["networks"]["sable"]["ipv4_address"] == ip
+        # The control port and the cluster bus share the secret from the environment.
+        assert cmd[cmd.index("--control-auth") + 1] == "test-secret"
+    job = services["create"]
+    assert job["restart"] == "no"
+    assert sorted(job["depends_on"]) == nodes
+    assert all(d["condition"] == "service_healthy" for d in job["depends_on"].values())
+    script = " ".join(job["command"][-1].replace("\\\n", " ").split())
+    create = "redis-cli --cluster create %s --cluster-replicas 1 --cluster-yes" % " ".join(
+        ip + ":6379" for ip in CLUSTER_IPS)
+    assert create in script
+
+
+def test_cluster_compose_commands_run_in_private_namespaces(tmp_path):
+    """The six node command lines and health checks of cluster.yml, and the one-shot create
+    job's script, run as local processes: each in a network namespace holding its compose
+    address, joined by a bridge (every node listens on 0.0.0.0:6379, as in its container)."""
+    import pytest
+    from conftest import eventually
+
+    cfg = compose_config("cluster.yml")
+    services = cfg["services"]
+    tag = "%d" % (os.getpid() % 100000)
+    hub = "scch%s" % tag
+    members = [("node%d" % i, CLUSTER_IPS[i - 1]) for i in range(1, 7)] + \
+        [("create", "172.29.0.20")]
+    nss = {name: "scc%s%s" % (tag, name[-1] if name != "create" else "j") for name, _ in members}
+    procs = []
+    try:
+        steps = [["ip", "netns", "add", hub],
+                 ["ip", "netns", "exec", hub, "ip", "link", "add", "br0", "type", "bridge"],
+                 ["ip", "netns", "exec", hub, "ip", "link", "set", "br0", "up"]]
+        for name, ip in members:
+            ns = nss[name]
+            inside, outside = "sc%sa%s" % (tag, name[-1]), "sc%sb%s" % (tag, name[-1])
+            if name == "create":
+                inside, outside = "sc%saj" % tag, "sc%sbj" % tag
+            steps += [["ip", "netns", "add", ns],
+                      ["ip", "link", "add", inside, "type", "veth", "peer", "name", outside],
+                      ["ip", "link", "set", inside, "netns", ns],
+                      ["ip", "link", "set", outside, "netns", hub],
+                      ["ip", "netns", "exec", hub, "ip", "link", "set", outside, "master", "br0"],
+                      ["ip", "netns", "exec", hub, "ip", "link", "set", outside, "up"],
+                      ["ip", "netns", "exec", ns, "ip", "addr", "add", ip + "/24", "dev", inside],
+                      ["ip", "netns", "exec", ns, "ip", "link", "set", inside, "up"],
+                      ["ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"]]
+        for step in steps:
+            p = run(*step)
+            if p.returncode != 0:
+                pytest.skip("cannot set up network namespaces here: %s: %s"
+                            % (" ".join(step), p.stderr.decode(errors="replace").strip()))
+
+        def health(ns, test):
+            cmd = [os.path.join(BIN, c) if c == "sable-ctl" else c for c in test[1:]]
+            return run("ip", "netns", "exec", ns, *cmd).returncode == 0
+
+        for name, _ in members[:-1]:
+            d = tmp_path / name
+            d.mkdir()
+            argv = [os.path.join(BIN, "sable-server") if a == "sable-server" else
+                    a.replace("/data/", str(d) + "/") for a in services[name]["command"]]
+            log = open(d / "log", "wb")
+            procs.append(subprocess.Popen(["ip", "netns", "exec", nss[name]] + argv +
+                                          ["--save", ""], cwd=d, stdout=log,
+                                          stderr=subprocess.STDOUT))
+        for name, _ in members[:-1]:
+            eventually(lambda: health(nss[name], services[name]["healthcheck"]["test"]),
+                       timeout=15, msg="%s's compose health check never passed" % name)
+
+        script = services["create"]["command"][-1]
+        job = subprocess.run(["ip", "netns", "exec", nss["create"], "sh", "-c", script],
+                             capture_output=True, timeout=120, stdin=subprocess.DEVNULL)
+        out = job.stdout.decode(errors="replace")
+        assert job.returncode == 0, out + job.stderr.decode(errors="replace")
+        assert "[OK] All 16384 slots covered." in out, out
+
+        def cli(*args):
+            return run("ip", "netns", "exec", nss["create"], "redis-cli", "-h", CLUSTER_IPS[0],
+                       "-p", "6379", *args).stdout.decode(errors="replace")
+
+        eventually(lambda: "cluster_state:ok" in cli("cluster", "info"), timeout=30,
+                   msg="the cluster never became ok")
+        nodes = cli("cluster", "nodes")
+        assert nodes.count("master") == 3 and nodes.count("slave") == 3, nodes
+        assert all(ip + ":6379@16379" in nodes for ip in CLUSTER_IPS), nodes
+        # Run again (a restarted stack): the job sees the cluster and leaves it alone.
+        again = subprocess.run(["ip", "netns", "exec", nss["create"], "sh", "-c", script],
+                               capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+        assert again.returncode == 0 and b"cluster already created" in again.stdout
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        for ns in list(nss.values()) + [hub]:
+            run("ip", "netns", "del", ns)

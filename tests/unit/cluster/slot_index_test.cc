@@ -1,12 +1,16 @@
 // The per-slot key index on its own, and fed by a cluster-enabled server's keyspace hooks.
 #include "cluster/slot_index.h"
 
+#include <stdlib.h>
+
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "cluster/cluster.h"
 #include "tests/unit/core/server_test_base.h"
 
 namespace sable {
@@ -41,16 +45,27 @@ TEST(SlotIndexTest, AddRemoveCount) {
   EXPECT_EQ(index.CountKeys(cluster::KeySlot("other")), 0u);
 }
 
-// A server started with cluster-enabled yes.
+// A server started with cluster-enabled yes, its nodes.conf in a temporary folder, owning
+// every slot.
 class ClusterServerTest : public ServerTestBase {
  protected:
   ClusterServerTest() {
     server_->RemoveLocalClient(client_);
     server_.reset();
+    char tmpl[] = "/tmp/sable-slot-index-XXXXXX";
+    dir_ = mkdtemp(tmpl);
     config_->values().cluster_enabled = true;
+    config_->values().cluster_config_file = dir_ + "/nodes.conf";
     server_ = std::make_unique<Server>(config_.get());
     client_ = server_->AddLocalClient(&out_);
+    EXPECT_EQ(server_->cluster()->LoadConfig(), "");
+    EXPECT_THAT(Run({"CLUSTER", "ADDSLOTSRANGE", "0", "16383"}), IsOk());
+    // A fresh primary waits 2 s before turning ok (Redis's writable delay); no loop runs here.
+    server_->cluster()->state().set_ok(true);
   }
+  ~ClusterServerTest() override { std::filesystem::remove_all(dir_); }
+
+  std::string dir_;
 };
 
 TEST_F(ClusterServerTest, IndexFollowsKeyspace) {
