@@ -4,11 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include <grpcpp/resource_quota.h>
 #include <grpcpp/security/tls_certificate_provider.h>
@@ -16,6 +13,7 @@
 #include <grpcpp/security/tls_credentials_options.h>
 
 #include "server/control/control_auth.h"
+#include "server/control/grpc_common.h"
 #include "server/control/loop_call.h"
 #include "server/net/event_loop.h"
 
@@ -30,18 +28,6 @@ constexpr auto kShutdownGrace = std::chrono::milliseconds(200);
 constexpr auto kWatchSlice = std::chrono::milliseconds(500);
 // The most threads the bus server may use (sync server: one per request being served).
 constexpr int kMaxServerThreads = 8;
-
-bool ReadFile(const std::string& path, std::string* out, std::string* err) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *err = "Can't read '" + path + "': " + std::strerror(errno);
-    return false;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
-}
 
 int64_t SteadyMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -139,9 +125,9 @@ std::string Bus::Start(const BusOptions& opts, Handler handler) {
     grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
     grpc::SslCredentialsOptions copts;
     std::string err;
-    if (!ReadFile(opts.tls_key_file, &pair.private_key, &err) ||
-        !ReadFile(opts.tls_cert_file, &pair.cert_chain, &err) ||
-        (has_ca && !ReadFile(opts.tls_ca_cert_file, &sopts.pem_root_certs, &err))) {
+    if (!control::ReadPemFile(opts.tls_key_file, &pair.private_key, &err) ||
+        !control::ReadPemFile(opts.tls_cert_file, &pair.cert_chain, &err) ||
+        (has_ca && !control::ReadPemFile(opts.tls_ca_cert_file, &sopts.pem_root_certs, &err))) {
       return "Cluster bus TLS: " + err;
     }
     // As a client we present the same certificate and trust the same CA.
@@ -250,16 +236,7 @@ std::string Bus::secret() {
 Bus::Target* Bus::GetTarget(const std::string& key) {
   auto it = targets_.find(key);
   if (it != targets_.end()) return it->second.get();
-  grpc::ChannelArguments args;
-  // Fast failure detection: reconnect quickly and never wait for a channel to become ready, so
-  // a refused connection fails a call at once with UNAVAILABLE.
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
-  // One connection per peer: a peer's link state is its own.
-  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  grpc::ChannelArguments args = control::FastFailChannelArgs();
   auto t = std::make_unique<Target>();
   t->channel = grpc::CreateCustomChannel(key, client_creds_, args);
   t->stub = sable::ClusterBus::NewStub(t->channel);

@@ -102,16 +102,37 @@ void Cluster::Cron() {
   gossip_->Cron();
   // A replica (restarted from nodes.conf, or whose primary's address was unknown when it
   // became one) replicates as soon as the address is known, as Redis's clusterCron does.
+  // It also follows its primary to a new address, and never stays attached to a node that is
+  // no longer its primary (REPLICATE to a node whose address is not known yet).
   Node& me = state_.myself();
-  if (me.is_replica() && !server_->replica().is_replica()) {
+  Replica& link = server_->replica();
+  if (me.is_replica()) {
     Node* primary = state_.Find(me.primary_id);
-    if (primary != nullptr && !primary->ip.empty() && !(primary->flags & kFlagNoAddr)) {
-      server_->replica().ReplicaOf(primary->ip, primary->port);
+    bool known = primary != nullptr && !primary->ip.empty() && !(primary->flags & kFlagNoAddr);
+    bool following = link.is_replica() && known && link.master_host() == primary->ip &&
+                     link.master_port() == primary->port;
+    if (known && !following) {
+      link.ReplicaOf(primary->ip, primary->port);
+    } else if (!known && link.is_replica()) {
+      // Nobody to follow yet: stop applying the stream of a node we no longer replicate.
+      link.PromoteToPrimary();
     }
   }
   UpdateState();
-  DropForeignShardChannels();
-  if (!state_.SaveIfDirty()) spdlog::warn("Could not save the cluster configuration file");
+  if (shard_channels_version_ != state_.slots_version()) {
+    shard_channels_version_ = state_.slots_version();
+    DropForeignShardChannels();
+  }
+  SaveOrDie();
+}
+
+void Cluster::SaveOrDie() {
+  if (!state_.dirty() || state_.Save()) return;
+  // Redis's clusterSaveConfigOrDie: a node that cannot persist its view (votes, epochs, slots)
+  // must not go on acting on it, or a restart would break the promises it made to the others.
+  spdlog::critical("Fatal: can't update cluster config file.");
+  spdlog::default_logger()->flush();
+  std::_Exit(1);
 }
 
 void Cluster::DropForeignShardChannels() {

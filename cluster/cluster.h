@@ -135,6 +135,9 @@ class Cluster {
   // Every 100 ms (server cron): gossip, failure detection, failover, handshake timeouts, state
   // update, and nodes.conf when dirty.
   void Cron();
+  // Writes nodes.conf when something changed; a node that cannot exits, as Redis's
+  // clusterSaveConfigOrDie (after every command, and from Cron).
+  void SaveOrDie();
 
   Gossip& gossip() { return *gossip_; }
   // The bus counts its messages here (gossip.cc); CLUSTER INFO prints them.
@@ -148,6 +151,8 @@ class Cluster {
   // partition, since a primary rejoining waits before turning ok.
   int64_t first_update_ms_ = 0;
   int64_t among_minority_ms_ = 0;
+  // The slot map DropForeignShardChannels last ran against (ClusterState::slots_version).
+  uint64_t shard_channels_version_ = 0;
   // cluster-announce-ip as last applied to myself: only a change of it touches myself's ip
   // (an empty setting leaves the address peers reported).
   std::string applied_announce_ip_;

@@ -33,8 +33,12 @@ std::string Cluster::Route(Client* c, const CommandSpec* cmd,
   const bool is_exec = cmd == exec_cmd_;
   // EXEC outside MULTI only answers an error: nothing to route.
   if (is_exec && !c->in_multi) return "";
-  const bool sharded_pubsub =
-      cmd == ssubscribe_cmd_ || cmd == sunsubscribe_cmd_ || cmd == spublish_cmd_;
+  auto is_sharded_pubsub = [this](const CommandSpec* unit) {
+    return unit == ssubscribe_cmd_ || unit == sunsubscribe_cmd_ || unit == spublish_cmd_;
+  };
+  // Every command with keys (channels) is sharded pub/sub: then a down cluster and a replica
+  // still serve it. Decided per command, also for the ones EXEC runs.
+  bool sharded_pubsub = true;
 
   Db& db = server_->db(0);
   bool any_write = cmd->IsWrite();
@@ -49,7 +53,9 @@ std::string Cluster::Route(Client* c, const CommandSpec* cmd,
   int existing = 0;
   // Looks at the keys of one command; an error text when the keys alone decide.
   auto visit = [&](const CommandSpec* unit, const std::vector<std::string_view>& argv) {
+    const bool unit_sharded = is_sharded_pubsub(unit);
     for (int pos : unit->KeyPositions(argv)) {
+      sharded_pubsub = sharded_pubsub && unit_sharded;
       std::string_view key = argv[pos];
       int this_slot = KeySlot(key);
       if (!have_key) {
@@ -69,7 +75,7 @@ std::string Cluster::Route(Client* c, const CommandSpec* cmd,
       }
       // During a migration the keys already moved decide between here, ASK and TRYAGAIN. A
       // channel is no key: sharded pub/sub never counts it.
-      if ((migrating || importing) && !sharded_pubsub) {
+      if ((migrating || importing) && !unit_sharded) {
         Entry* e = db.Peek(key);
         if (e == nullptr || db.Expired(e)) {
           ++missing;

@@ -63,6 +63,7 @@ Node* ClusterState::AddNode(std::unique_ptr<Node> node) {
 void ClusterState::DeleteNode(std::string_view id) {
   Node* n = Find(id);
   if (n == nullptr || n == myself_) return;
+  ++slots_version_;
   for (int s = 0; s < kSlots; ++s) {
     if (owner_[s] == n) owner_[s] = nullptr;
     if (migrating_to_[s] == n) migrating_to_[s] = nullptr;
@@ -93,6 +94,7 @@ void ClusterState::SetSlot(int slot, Node* node) {
     --prev->num_slots;
   }
   owner_[slot] = node;
+  ++slots_version_;
   if (node != nullptr) {
     node->slots.set(slot);
     ++node->num_slots;
@@ -124,6 +126,7 @@ void ClusterState::SetPrimary(Node* node, Node* primary) {
     node->primary_id = primary->id;
     node->shard_id = primary->shard_id;
   }
+  ++slots_version_;
   dirty_ = true;
 }
 

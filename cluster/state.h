@@ -113,6 +113,9 @@ class ClusterState {
 
   // Slots.
   Node* owner(int slot) const { return owner_[slot]; }
+  // Bumped whenever a slot changes owner or myself changes primary, so work that depends on
+  // the slot map (dropping shard channels we no longer serve) runs only after a change.
+  uint64_t slots_version() const { return slots_version_; }
   // Assigns `slot` to `node` (taking it from its previous owner). Marks dirty.
   void SetSlot(int slot, Node* node);
   // Unassigns `slot`. Marks dirty.
@@ -159,6 +162,7 @@ class ClusterState {
   uint64_t last_vote_epoch_ = 0;
   bool ok_ = false;
   bool dirty_ = false;
+  uint64_t slots_version_ = 0;
   // The descriptor holding the flock on nodes.conf (-1 before LoadOrCreate).
   int lock_fd_ = -1;
 };

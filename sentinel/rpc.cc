@@ -3,23 +3,17 @@
 #include <chrono>
 
 #include "sentinel/resp_probe.h"
+#include "server/control/grpc_common.h"
 
 namespace sable::sentinel {
 
 namespace {
 
-// Fast failure detection: reconnect quickly, and never wait for a channel to become ready, so a
-// refused connection fails a call at once with UNAVAILABLE.
+// Health streams of different nodes never share a connection, and a refused connection fails a
+// call at once (FastFailChannelArgs).
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target) {
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
-  // Each target gets its own connection: health streams of different nodes never share one.
-  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
+                                   control::FastFailChannelArgs());
 }
 
 }  // namespace

@@ -439,6 +439,20 @@ bool BumpEpoch(cluster::ClusterState& st) {
   return true;
 }
 
+// The other end of SETSLOT MIGRATING/IMPORTING: a known primary, with Redis's replies otherwise.
+cluster::Node* MigrationPeerOrReply(CommandContext& ctx, std::string_view id) {
+  cluster::Node* n = State(ctx).Find(id);
+  if (n == nullptr) {
+    ctx.rb.SendError("ERR I don't know about node " + std::string(id));
+    return nullptr;
+  }
+  if (n->is_replica()) {
+    ctx.rb.SendError("ERR Target node is not a master");
+    return nullptr;
+  }
+  return n;
+}
+
 void CmdClusterSetSlot(CommandContext& ctx) {
   if (!RequireCluster(ctx)) return;
   cluster::Cluster& cl = TheCluster(ctx);
@@ -458,30 +472,16 @@ void CmdClusterSetSlot(CommandContext& ctx) {
       ctx.rb.SendError("ERR I'm not the owner of hash slot " + slot_text);
       return;
     }
-    cluster::Node* n = st.Find(ctx.arg(4));
-    if (n == nullptr) {
-      ctx.rb.SendError("ERR I don't know about node " + std::string(ctx.arg(4)));
-      return;
-    }
-    if (n->is_replica()) {
-      ctx.rb.SendError("ERR Target node is not a master");
-      return;
-    }
+    cluster::Node* n = MigrationPeerOrReply(ctx, ctx.arg(4));
+    if (n == nullptr) return;
     st.SetMigrating(slot, n);
   } else if (EqualsNoCase(action, "importing") && argc == 5) {
     if (st.owner(slot) == &me) {
       ctx.rb.SendError("ERR I'm already the owner of hash slot " + slot_text);
       return;
     }
-    cluster::Node* n = st.Find(ctx.arg(4));
-    if (n == nullptr) {
-      ctx.rb.SendError("ERR I don't know about node " + std::string(ctx.arg(4)));
-      return;
-    }
-    if (n->is_replica()) {
-      ctx.rb.SendError("ERR Target node is not a master");
-      return;
-    }
+    cluster::Node* n = MigrationPeerOrReply(ctx, ctx.arg(4));
+    if (n == nullptr) return;
     st.SetImporting(slot, n);
   } else if (EqualsNoCase(action, "stable") && argc == 4) {
     st.SetImporting(slot, nullptr);

@@ -11,7 +11,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -123,6 +125,18 @@ class MigrateLink {
     }
   }
 
+  // A cached link the target closed meanwhile (its idle timeout, CLIENT KILL): the peer's EOF
+  // or reset is already waiting. Checked before anything is sent, so a fresh connection can
+  // replace it without any risk of sending a RESTORE twice.
+  bool ClosedByPeer() {
+    if (!in_.empty()) return false;
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, 0) <= 0) return false;
+    char ch;
+    ssize_t n = ::recv(fd_, &ch, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+  }
+
   // The last WriteAll/ReadLine failed because its time ran out (Redis's errno == ETIMEDOUT,
   // which rules out the retry on a fresh connection).
   bool timed_out() const { return timed_out_; }
@@ -139,7 +153,8 @@ class MigrateLink {
         return false;
       }
       pollfd p{fd, events, 0};
-      int r = ::poll(&p, 1, static_cast<int>(left));
+      // poll() takes an int: a longer wait goes in slices (a negative value would wait forever).
+      int r = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left, INT_MAX)));
       if (r > 0) return true;
       if (r == 0) {
         timed_out_ = true;
@@ -190,6 +205,10 @@ MigrateLink* GetLink(MigrateLinks& cache, const std::string& host, const std::st
   std::string name = host + ":" + port;
   int64_t now = MonoUs() / 1000;
   auto it = cache.links.find(name);
+  if (it != cache.links.end() && it->second->ClosedByPeer()) {
+    cache.links.erase(it);
+    it = cache.links.end();
+  }
   if (it != cache.links.end()) {
     it->second->last_use_ms = now;
     return it->second.get();
@@ -414,13 +433,9 @@ MigrateResult OpMigrate(Db& db, MigrateLinks& cache, const MigrateTarget& t, con
         }
       }
       const bool target_error = res.status == MigrateResult::Status::kTargetError;
-      // Nothing was processed and the first reply never came: the cached link was probably
-      // closed by the target, so retry once on a fresh one (not after a timeout).
-      if (!target_error && socket_error && replies == 0 && may_retry && !timed_out) {
-        CloseLink(cache, t.host, t.port);
-        may_retry = false;
-        continue;
-      }
+      // A reply that never came is never retried, as in Redis 7.0: the target may have applied
+      // the RESTOREs already, and resending them would leave keys on both sides. (A cached link
+      // the target had closed before we wrote is replaced in GetLink instead.)
       if (!socket_error) {
         if (!target_error) link->last_db = t.db;
         return res;
@@ -451,6 +466,9 @@ void CmdMigrate(CommandContext& ctx) {
     return;
   }
   if (t.timeout_ms <= 0) t.timeout_ms = 1000;
+  // Deadlines are now + timeout: keep the sum far from overflowing (about 24 days is Redis's
+  // own practical bound, an int of milliseconds).
+  t.timeout_ms = std::min<int64_t>(t.timeout_ms, INT_MAX);
 
   // Keys that are gone (or expired meanwhile) are simply skipped; none at all is NOKEY.
   Db& db = ctx.db();

@@ -4,13 +4,11 @@
 #include <grpcpp/security/server_credentials.h>
 #include <spdlog/spdlog.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "server/control/control_auth.h"
+#include "server/control/grpc_common.h"
 #include "server/control/health_service.h"
 #include "server/control/node_admin_service.h"
 #include "server/core/server.h"
@@ -20,18 +18,6 @@ namespace {
 
 // How long Shutdown lets in-flight calls finish before gRPC cancels them.
 constexpr auto kShutdownGrace = std::chrono::milliseconds(300);
-
-bool ReadFile(const std::string& path, std::string* out, std::string* err) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *err = "Can't read '" + path + "': " + std::strerror(errno);
-    return false;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
-}
 
 std::string Join(const std::vector<std::string>& v) {
   std::string out;
@@ -75,9 +61,9 @@ std::string ControlServer::Start() {
                : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
     grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
     std::string err;
-    if (!ReadFile(cfg.control_tls_key_file, &pair.private_key, &err) ||
-        !ReadFile(cfg.control_tls_cert_file, &pair.cert_chain, &err) ||
-        (has_ca && !ReadFile(cfg.control_tls_ca_cert_file, &opts.pem_root_certs, &err))) {
+    if (!ReadPemFile(cfg.control_tls_key_file, &pair.private_key, &err) ||
+        !ReadPemFile(cfg.control_tls_cert_file, &pair.cert_chain, &err) ||
+        (has_ca && !ReadPemFile(cfg.control_tls_ca_cert_file, &opts.pem_root_certs, &err))) {
       return "Control port TLS: " + err;
     }
     opts.pem_key_cert_pairs.push_back(std::move(pair));

@@ -109,6 +109,9 @@ class Client : public Subscriber {
   uint64_t commands_processed = 0;
 
  private:
+  // A three-element pub/sub push ("message" or "smessage", channel, payload).
+  void DeliverPush(std::string_view kind, std::string_view channel, std::string_view message);
+
   Server* server_;
   net::Connection* conn_;
   OutputBuffer* out_;

@@ -72,24 +72,23 @@ Client::Client(Server* server, OutputBuffer* out, uint64_t id, int64_t now_ms)
       id_(id),
       rb_(out_) {}
 
-void Client::DeliverMessage(std::string_view channel, std::string_view message) {
+void Client::DeliverPush(std::string_view kind, std::string_view channel,
+                         std::string_view message) {
   ReplyBuilder rb(out_, rb_.resp3());
   rb.StartPush(3);
-  rb.SendBulk("message");
+  rb.SendBulk(kind);
   rb.SendBulk(channel);
   rb.SendBulk(message);
   ScheduleFlush();
   server_->CheckOutputLimits(this);
 }
 
+void Client::DeliverMessage(std::string_view channel, std::string_view message) {
+  DeliverPush("message", channel, message);
+}
+
 void Client::DeliverShardMessage(std::string_view channel, std::string_view message) {
-  ReplyBuilder rb(out_, rb_.resp3());
-  rb.StartPush(3);
-  rb.SendBulk("smessage");
-  rb.SendBulk(channel);
-  rb.SendBulk(message);
-  ScheduleFlush();
-  server_->CheckOutputLimits(this);
+  DeliverPush("smessage", channel, message);
 }
 
 void Client::DeliverPatternMessage(std::string_view pattern, std::string_view channel,
@@ -343,7 +342,7 @@ void Server::Call(Client* c, const CommandSpec* cmd, std::vector<std::string_vie
   if (--call_depth_ == 0 && !pending_ops_.empty()) PropagatePending();
   // A command that changed the cluster configuration has it on disk before its reply leaves,
   // as Redis's clusterBeforeSleep saves before the replies are written.
-  if (call_depth_ == 0 && cluster_ && cluster_->state().dirty()) cluster_->state().Save();
+  if (call_depth_ == 0 && cluster_ && cluster_->state().dirty()) cluster_->SaveOrDie();
   if (call_depth_ == 0 && repl_->master_repl_offset() != repl_offset_before) {
     c->woff = repl_->master_repl_offset();
   }

@@ -581,3 +581,19 @@ def test_replica_primary_lives_in_nodes_conf_only(make_server, tmp_path):
     r = subprocess.run(bad.args(), cwd=bad.dir, capture_output=True, text=True, timeout=20)
     assert r.returncode == 1
     assert "replicaof directive not allowed in cluster mode" in r.stdout + r.stderr
+
+
+def test_sharded_pubsub_in_exec_is_not_a_key(make_server):
+    """SPUBLISH queued in MULTI names a channel, not a key: EXEC is not sent to the migration
+    target for it (as SPUBLISH alone is not)."""
+    sable = start_node(make_server, conf=TWO_NODES)
+    two_node_setup(sable)
+    c = sable.conn()
+    ch = "{%s}ch" % M
+    assert c.call("SPUBLISH", ch, "x") == 0
+    assert c.call("MULTI") == "OK"
+    assert c.call("SPUBLISH", ch, "x") == "QUEUED"
+    assert c.call("EXEC") == [0]
+    # A key in the same slot is still asked for at the target.
+    assert c.call("MULTI") == "OK"
+    assert c.call("GET", "{%s}gone" % M) == RespError("ASK %d %s" % (MIG, PEER_ADDR))

@@ -72,7 +72,8 @@ class FakeTarget {
       std::string buf;
       char chunk[4096];
       RequestParser parser;
-      for (;;) {
+      bool hang_up = false;
+      while (!hang_up) {
         ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
         if (n <= 0) break;
         buf.append(chunk, static_cast<size_t>(n));
@@ -88,6 +89,11 @@ class FakeTarget {
           if (!replies_.empty()) {
             reply = replies_.front();
             replies_.pop_front();
+          }
+          // "!close": the target took the command and hangs up instead of replying.
+          if (reply == "!close") {
+            hang_up = true;
+            break;
           }
           out += reply + "\r\n";
         }
@@ -193,6 +199,25 @@ TEST_F(MigrateTest, TargetErrorsAreForwardedAndKeepTheKey) {
   for (size_t i : {0, 3, 6}) EXPECT_THAT(got[i], ElementsAre("SELECT", "0"));
   EXPECT_EQ(got[7][0], "RESTORE");
   EXPECT_EQ(target.connections(), 1);
+}
+
+TEST_F(MigrateTest, LostReplyIsNotRetried) {
+  // The target applied the RESTORE but its reply never came: sending it again could leave the
+  // key on both sides, so MIGRATE reports the error and keeps the key, as Redis 7.0.
+  FakeTarget target;
+  std::string port = std::to_string(target.port());
+  Run({"SET", "a", "1"});
+  target.Script({"+OK", "!close"});
+  EXPECT_THAT(Run({"MIGRATE", "127.0.0.1", port, "a", "0", "1000"}),
+              IsError("IOERR error or timeout reading to target instance"));
+  EXPECT_THAT(Run({"EXISTS", "a"}), IsInt(1));
+  EXPECT_EQ(target.connections(), 1);
+  auto got = target.Received();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[1][0], "RESTORE");
+  // The next MIGRATE notices the closed link before writing and connects again.
+  EXPECT_THAT(Run({"MIGRATE", "127.0.0.1", port, "a", "0", "1000", "REPLACE"}), IsOk());
+  EXPECT_EQ(target.connections(), 2);
 }
 
 }  // namespace
