@@ -12,12 +12,7 @@ replica each, made by `redis-cli --cluster create`, cluster-node-timeout 2000).
 
 Every wait is bounded. SABLE_SERVER=/usr/bin/redis-server runs them on real Redis.
 """
-import json
-import os
-import queue
 import signal
-import subprocess
-import threading
 import time
 
 import pytest
@@ -25,9 +20,8 @@ import redis
 from redis.cluster import RedisCluster
 
 from conftest import eventually, wait_replica_synced
-from test_cluster_tools import (addr, cli, cluster_ok, myid, new_node, nodes_of,
-                                probe_cluster_support)
-from test_sentinel_clients import INTEROP, _npm_ready
+from test_cluster_tools import addr, cluster_ok, create_cluster, myid, new_node, nodes_of
+from interop import NodeScript, npm_ready
 
 KEYS = 2000
 
@@ -56,17 +50,10 @@ class Cluster:
 
 @pytest.fixture
 def cluster():
-    reason = probe_cluster_support()
-    if reason:
-        pytest.skip("needs the cluster commands and bus: " + reason)
     c = Cluster()
     try:
         c.nodes = [new_node() for _ in range(6)]
-        out = cli("--cluster", "create", *[addr(n) for n in c.nodes], "--cluster-replicas", 1,
-                  "--cluster-yes", timeout=60)
-        assert "[OK] All 16384 slots covered." in out, out
-        eventually(lambda: cluster_ok(c.nodes), timeout=30, interval=0.1,
-                   msg="cluster_state never became ok")
+        create_cluster(c.nodes)
         for n in c.nodes:
             eventually(lambda: c.roles(n), timeout=20, interval=0.1,
                        msg="roles never settled on %d" % n.port)
@@ -75,66 +62,9 @@ def cluster():
         c.cleanup()
 
 
-class NodeScript:
-    """The node process; stdout read line by line (JSON) on a thread; stdin open for commands."""
-
-    def __init__(self, node, script, cfg):
-        self.proc = subprocess.Popen([node, os.path.join(INTEROP, script), json.dumps(cfg)],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     stdin=subprocess.PIPE, text=True, cwd=INTEROP)
-        self.lines = queue.Queue()
-        self.stderr = []
-        threading.Thread(target=self._pump, daemon=True).start()
-        threading.Thread(target=self._drain, daemon=True).start()
-
-    def _pump(self):
-        for line in self.proc.stdout:
-            self.lines.put(line)
-        self.lines.put(None)
-
-    def _drain(self):
-        for line in self.proc.stderr:
-            self.stderr.append(line)
-
-    def stderr_text(self):
-        text = "".join(self.stderr)
-        return text if len(text) < 8000 else text[:5000] + "\n...\n" + text[-3000:]
-
-    def send(self, line):
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-
-    def event(self, timeout):
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError("no output from the node script within %.0fs; stderr:\n%s"
-                                     % (timeout, self.stderr_text()))
-            try:
-                line = self.lines.get(timeout=left)
-            except queue.Empty:
-                continue
-            if line is None:
-                self.proc.wait(timeout=5)
-                raise AssertionError("node script exited (%s) early; stderr:\n%s"
-                                     % (self.proc.returncode, self.stderr_text()))
-            line = line.strip()
-            if not line.startswith("{"):
-                continue
-            ev = json.loads(line)
-            assert ev["event"] != "error", "ioredis script failed: %r\nstderr:\n%s" % (
-                ev, self.stderr_text())
-            return ev
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(timeout=5)
-
 
 def test_ioredis_cluster_reads_writes_and_follows_a_kill_9_failover(cluster):
-    node = _npm_ready()
+    node = npm_ready()
     seed = cluster.nodes[0]
     roles = cluster.roles(seed)
     primaries, replicas = list(roles), list(roles.values())
