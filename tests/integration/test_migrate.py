@@ -177,8 +177,11 @@ def test_cached_connection_closed_by_target_is_retried(src, dst):
     c = src.conn()
     s.mset({"x": 1, "y": 2})
     assert migrate(c, "127.0.0.1", dst.port, "x", 0, 5000) == "OK"
-    # Drop every client connection of the target (our cached link among them).
+    # Drop every client connection of the target (our cached link among them), and wait until
+    # the target has really closed it: the next MIGRATE must find the link closed before it
+    # writes (a link that dies after the write is an error, never resent, as in Redis).
     d.client_kill_filter(_type="normal", skipme=True)
+    eventually(lambda: len(d.client_list(_type="normal")) == 1, timeout=5)
     assert migrate(c, "127.0.0.1", dst.port, "y", 0, 5000) == "OK"
     assert d.get("y") == "2"
 
