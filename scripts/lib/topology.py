@@ -28,14 +28,19 @@ def wait_for(pred, timeout, what):
     raise RuntimeError("timed out after %.0fs waiting for %s" % (timeout, what))
 
 
-def resp_call(host, port, *args, timeout=1.0):
-    """One RESP command over a fresh connection; returns the raw reply bytes."""
+def encode_command(*args):
+    """argv as a RESP array of bulk strings."""
     payload = b"*%d\r\n" % len(args)
     for a in args:
         a = a if isinstance(a, bytes) else str(a).encode()
         payload += b"$%d\r\n%s\r\n" % (len(a), a)
+    return payload
+
+
+def resp_call(host, port, *args, timeout=1.0):
+    """One RESP command over a fresh connection; returns the raw reply bytes."""
     with socket.create_connection((host, port), timeout=timeout) as s:
-        s.sendall(payload)
+        s.sendall(encode_command(*args))
         buf = b""
         s.settimeout(timeout)
         while not buf.endswith(b"\r\n"):
@@ -235,12 +240,8 @@ def cluster_info(port, host="127.0.0.1", timeout=1.0):
 
 def read_bulk(host, port, *args, timeout=2.0):
     """A command whose reply is one bulk string (CLUSTER NODES); returns it decoded, or ""."""
-    payload = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        payload += b"$%d\r\n%s\r\n" % (len(a), a)
     with socket.create_connection((host, port), timeout=timeout) as s:
-        s.sendall(payload)
+        s.sendall(encode_command(*args))
         buf = b""
         while b"\r\n" not in buf:
             chunk = s.recv(65536)

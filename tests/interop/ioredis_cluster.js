@@ -16,20 +16,7 @@ const Redis = require("ioredis");
 const calculateSlot = require("cluster-key-slot");
 const readline = require("readline");
 
-const cfg = JSON.parse(process.argv[2]);
-const out = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const deadlineMs = cfg.deadlineMs || 60000;
-const deadline = Date.now() + deadlineMs;
-const t0 = Date.now();
-const log = (...a) => process.stderr.write(((Date.now() - t0) / 1000).toFixed(2) + "s " +
-                                           a.join(" ") + "\n");
-
-function fail(msg, extra) {
-  out(Object.assign({ event: "error", message: String(msg) }, extra || {}));
-  process.exit(1);
-}
-setTimeout(() => fail("deadline passed"), deadlineMs).unref();
+const { cfg, out, sleep, log, fail, until, deadline, t0 } = require("./harness").harness(60000);
 
 // "killed <port> <epoch ms>" from the driver, on stdin.
 let killed = null;
@@ -40,19 +27,6 @@ readline.createInterface({ input: process.stdin }).on("line", (line) => {
     log("driver killed", m[1]);
   }
 });
-
-async function until(what, pred, intervalMs = 50) {
-  for (;;) {
-    try {
-      const v = await pred();
-      if (v) return v;
-    } catch (e) {
-      // not yet
-    }
-    if (Date.now() > deadline) fail("timed out waiting for " + what);
-    await sleep(intervalMs);
-  }
-}
 
 function ownerOf(cluster, key) {
   const owners = cluster.slots[calculateSlot(key)];

@@ -11,34 +11,8 @@
 "use strict";
 const Redis = require("ioredis");
 
-const cfg = JSON.parse(process.argv[2]);
-const out = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const deadline = Date.now() + (cfg.deadlineMs || 40000);
+const { cfg, out, sleep, log, fail, until, deadline } = require("./harness").harness(40000);
 const quiet = () => {}; // connection errors while the primary is gone are expected
-const t0 = Date.now();
-// Progress on stderr: the driver shows it when something fails.
-const log = (...a) => process.stderr.write(((Date.now() - t0) / 1000).toFixed(2) + "s " +
-                                           a.join(" ") + "\n");
-
-function fail(msg, extra) {
-  out(Object.assign({ event: "error", message: String(msg) }, extra || {}));
-  process.exit(1);
-}
-setTimeout(() => fail("deadline passed"), cfg.deadlineMs || 40000).unref();
-
-async function until(what, pred, intervalMs = 50) {
-  for (;;) {
-    try {
-      const v = await pred();
-      if (v) return v;
-    } catch (e) {
-      // not yet
-    }
-    if (Date.now() > deadline) fail("timed out waiting for " + what);
-    await sleep(intervalMs);
-  }
-}
 
 function infoField(text, field) {
   const m = new RegExp("^" + field + ":(.*)$", "m").exec(text);

@@ -10,6 +10,7 @@
 
 #include "cluster/cluster.h"
 #include "cluster/slot.h"
+#include "tests/unit/cluster/cluster_test_base.h"
 #include "tests/unit/core/server_test_base.h"
 
 namespace sable {
@@ -17,18 +18,9 @@ namespace {
 
 // This node owns 0-8000; a peer at 127.0.0.1:7002 owns the rest and we import slot 9000 from
 // it.
-class RoutingTest : public ServerTestBase {
+class RoutingTest : public ClusterTestBase {
  protected:
   RoutingTest() {
-    server_->RemoveLocalClient(client_);
-    server_.reset();
-    char tmpl[] = "/tmp/sable-routing-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    config_->values().cluster_enabled = true;
-    config_->values().cluster_config_file = dir_ + "/nodes.conf";
-    server_ = std::make_unique<Server>(config_.get());
-    client_ = server_->AddLocalClient(&out_);
-    EXPECT_EQ(server_->cluster()->LoadConfig(), "");
     cluster::ClusterState& st = server_->cluster()->state();
     auto peer = std::make_unique<cluster::Node>();
     peer->id = std::string(40, 'b');
@@ -41,7 +33,6 @@ class RoutingTest : public ServerTestBase {
     st.SetImporting(9000, p);
     st.set_ok(true);
   }
-  ~RoutingTest() override { std::filesystem::remove_all(dir_); }
 
   // A key in `slot` (hash tags make one quickly).
   static std::string KeyIn(int slot) {
@@ -51,7 +42,6 @@ class RoutingTest : public ServerTestBase {
     }
   }
 
-  std::string dir_;
 };
 
 TEST_F(RoutingTest, RedirectsClientsButNotReplicationOrLoading) {

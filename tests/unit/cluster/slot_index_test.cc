@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cluster/cluster.h"
+#include "tests/unit/cluster/cluster_test_base.h"
 #include "tests/unit/core/server_test_base.h"
 
 namespace sable {
@@ -47,25 +48,14 @@ TEST(SlotIndexTest, AddRemoveCount) {
 
 // A server started with cluster-enabled yes, its nodes.conf in a temporary folder, owning
 // every slot.
-class ClusterServerTest : public ServerTestBase {
+class ClusterServerTest : public ClusterTestBase {
  protected:
   ClusterServerTest() {
-    server_->RemoveLocalClient(client_);
-    server_.reset();
-    char tmpl[] = "/tmp/sable-slot-index-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    config_->values().cluster_enabled = true;
-    config_->values().cluster_config_file = dir_ + "/nodes.conf";
-    server_ = std::make_unique<Server>(config_.get());
-    client_ = server_->AddLocalClient(&out_);
-    EXPECT_EQ(server_->cluster()->LoadConfig(), "");
     EXPECT_THAT(Run({"CLUSTER", "ADDSLOTSRANGE", "0", "16383"}), IsOk());
     // A fresh primary waits 2 s before turning ok (Redis's writable delay); no loop runs here.
     server_->cluster()->state().set_ok(true);
   }
-  ~ClusterServerTest() override { std::filesystem::remove_all(dir_); }
 
-  std::string dir_;
 };
 
 TEST_F(ClusterServerTest, IndexFollowsKeyspace) {
