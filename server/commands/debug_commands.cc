@@ -18,6 +18,7 @@
 #include "server/persist/rdb_persistence.h"
 #include "server/persist/rdb_writer.h"
 #include "server/resp/errors.h"
+#include "server/store/hash_object.h"
 #include "server/util/clock.h"
 #include "server/util/sha1.h"
 #include "server/util/strings.h"
@@ -169,6 +170,14 @@ void MixValue(Db& db, const Entry* e, Digest& digest) {
     char buf[32];
     std::string_view v = e->StringValue(buf);
     MixDigest(digest, v.data(), v.size());
+  } else if (e->type() == ObjType::kHash) {
+    // Per field: mix field then value into a fresh digest, XOR it in, so order never matters.
+    e->As<HashObject>()->ForEach([&](std::string_view f, std::string_view v) {
+      Digest d{};
+      MixDigest(d, f.data(), f.size());
+      MixDigest(d, v.data(), v.size());
+      XorDigest(digest, d.data(), d.size());
+    });
   } else {
     std::string payload, err;
     if (DumpPayload(*e, false, &payload, &err)) MixDigest(digest, payload.data(), payload.size());

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "server/commands/register.h"
+#include "server/commands/scan_args.h"
 #include "server/config/keyspace_events.h"
 #include "server/core/context.h"
 #include "server/core/op_status.h"
@@ -327,66 +328,6 @@ void CmdFlushAll(CommandContext& ctx) {
 
 // ---- SCAN / KEYS / RANDOMKEY ----------------------------------------------------------------
 
-// Redis's parseScanCursorOrReply() accepts what strtoull() takes in full: an optional sign (a
-// negative value wraps around), digits, no leading space, no overflow; the empty string is 0.
-bool ParseScanCursor(std::string_view s, uint64_t* out) {
-  if (s.empty()) {
-    *out = 0;
-    return true;
-  }
-  bool negative = false;
-  if (s[0] == '+' || s[0] == '-') {
-    negative = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  if (s.empty()) return false;
-  uint64_t v = 0;
-  for (char ch : s) {
-    if (ch < '0' || ch > '9') return false;
-    uint64_t digit = static_cast<uint64_t>(ch - '0');
-    if (v > (UINT64_MAX - digit) / 10) return false;
-    v = v * 10 + digit;
-  }
-  *out = negative ? 0 - v : v;
-  return true;
-}
-
-struct ScanOptions {
-  int64_t count = 10;
-  std::string_view pattern;  // empty: no MATCH (or MATCH *)
-  std::string_view type;     // empty: no TYPE filter
-  bool has_type = false;
-};
-
-// Parses SCAN's options from argv[2]; false with the error already sent.
-bool ParseScanOptions(CommandContext& ctx, ScanOptions* opts) {
-  for (size_t i = 2; i < ctx.argc(); i += 2) {
-    std::string_view opt = ctx.arg(i);
-    bool has_value = i + 1 < ctx.argc();
-    if (EqualsNoCase(opt, "count") && has_value) {
-      if (!ParseInt64(ctx.arg(i + 1), &opts->count)) {
-        ctx.rb.SendError(errors::kNotInteger);
-        return false;
-      }
-      if (opts->count < 1) {
-        ctx.rb.SendError(errors::kSyntax);
-        return false;
-      }
-    } else if (EqualsNoCase(opt, "match") && has_value) {
-      opts->pattern = ctx.arg(i + 1);
-      // "*" matches everything: skip the per-key match, as Redis does.
-      if (opts->pattern == "*") opts->pattern = {};
-    } else if (EqualsNoCase(opt, "type") && has_value) {
-      opts->type = ctx.arg(i + 1);
-      opts->has_type = true;
-    } else {
-      ctx.rb.SendError(errors::kSyntax);
-      return false;
-    }
-  }
-  return true;
-}
-
 // One SCAN step: collects up to about `count` keys (visiting at most 10x as many buckets),
 // then filters them by pattern, type and expiry. Returns the next cursor.
 uint64_t OpScan(Db& db, uint64_t cursor, const ScanOptions& opts, std::vector<std::string>* out) {
@@ -417,7 +358,7 @@ void CmdScan(CommandContext& ctx) {
     return;
   }
   ScanOptions opts;
-  if (!ParseScanOptions(ctx, &opts)) return;
+  if (!ParseScanOptions(ctx, 2, ScanKind::kKeys, &opts)) return;
   std::vector<std::string> keys;
   cursor = OpScan(ctx.db(), cursor, opts, &keys);
   ctx.rb.StartArray(2);

@@ -5,6 +5,7 @@ namespace sable {
 void RegisterAllCommands(CommandRegistry& registry) {
   RegisterConnectionCommands(registry);
   RegisterStringCommands(registry);
+  RegisterHashCommands(registry);
   RegisterKeyCommands(registry);
   RegisterExpireCommands(registry);
   RegisterTransactionCommands(registry);

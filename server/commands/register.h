@@ -11,6 +11,7 @@ void RegisterAllCommands(CommandRegistry& registry);
 
 void RegisterConnectionCommands(CommandRegistry& registry);
 void RegisterStringCommands(CommandRegistry& registry);
+void RegisterHashCommands(CommandRegistry& registry);
 void RegisterKeyCommands(CommandRegistry& registry);
 void RegisterExpireCommands(CommandRegistry& registry);
 void RegisterTransactionCommands(CommandRegistry& registry);

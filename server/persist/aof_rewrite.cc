@@ -14,6 +14,7 @@
 #include "server/persist/aof_format.h"
 #include "server/persist/rdb_format.h"
 #include "server/persist/rdb_writer.h"
+#include "server/store/hash_object.h"
 
 namespace sable {
 namespace {
@@ -22,6 +23,38 @@ namespace {
 constexpr size_t kAutoSyncBytes = 4 * 1024 * 1024;
 // Encoded commands are handed to the sink in chunks of about this size.
 constexpr size_t kChunk = 64 * 1024;
+
+// Redis's rewriteAppendOnlyFileRio() batch size: at most this many elements per command.
+constexpr size_t kItemsPerCommand = 64;
+
+// The commands that rebuild one value; false for a type without a command form.
+bool AppendValueCommands(const Entry& e, std::string* out, std::vector<std::string_view>* argv) {
+  switch (e.type()) {
+    case ObjType::kString: {
+      char buf[24];
+      *argv = {"SET", e.key(), e.StringValue(buf)};
+      AppendRespCommand(out, *argv);
+      return true;
+    }
+    case ObjType::kHash: {
+      argv->clear();
+      auto flush = [&] {
+        AppendRespCommand(out, *argv);
+        argv->clear();
+      };
+      e.As<HashObject>()->ForEach([&](std::string_view f, std::string_view v) {
+        if (argv->empty()) *argv = {"HSET", e.key()};
+        argv->push_back(f);
+        argv->push_back(v);
+        if (argv->size() == 2 + 2 * kItemsPerCommand) flush();
+      });
+      if (!argv->empty()) flush();
+      return true;
+    }
+    default:
+      return false;
+  }
+}
 
 }  // namespace
 
@@ -37,15 +70,12 @@ bool WriteAofCommands(Server& server, RdbSink& sink, const AofBaseOptions& opts,
     AppendSelect(&out, i);
     db.ForEach([&](Entry* e) {
       if (!ok) return;
-      if (e->type() != ObjType::kString) {
+      if (!AppendValueCommands(*e, &out, &argv)) {
         *err = "Unknown object type for key '" + std::string(e->key()) +
                "': it has no command form yet (use aof-use-rdb-preamble yes)";
         ok = false;
         return;
       }
-      char buf[24];
-      argv = {"SET", e->key(), e->StringValue(buf)};
-      AppendRespCommand(&out, argv);
       int64_t when = db.GetExpire(e);
       if (when != -1) {
         int len = std::snprintf(num, sizeof(num), "%lld", static_cast<long long>(when));

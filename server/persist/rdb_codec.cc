@@ -15,6 +15,9 @@ struct CodecRow {
 const std::vector<CodecRow>& Rows() {
   static const std::vector<CodecRow> rows = {
       {ObjType::kString, {kRdbTypeString}, &StringRdbCodec()},
+      {ObjType::kHash,
+       {kRdbTypeHash, kRdbTypeHashZipmap, kRdbTypeHashZiplist, kRdbTypeHashListpack},
+       &HashRdbCodec()},
   };
   return rows;
 }

@@ -45,5 +45,6 @@ bool SaveTypedValue(const Entry& e, RdbEncoder& enc);
 
 // The codecs of the types this server has, for the table.
 const RdbValueCodec& StringRdbCodec();
+const RdbValueCodec& HashRdbCodec();
 
 }  // namespace sable

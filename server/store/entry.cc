@@ -69,8 +69,7 @@ Entry* Entry::Clone(const Entry* e, std::string_view key) {
     case Encoding::kObject:
       break;
   }
-  // Collections get a Clone() when their types land; until then only strings exist.
-  std::abort();
+  return NewObject(key, e->type_, e->object()->Clone());
 }
 
 Entry* Entry::Rekey(Entry* e, std::string_view key) {

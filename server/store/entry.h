@@ -27,6 +27,8 @@ class Object {
   virtual const char* EncodingName() const = 0;
   // Approximate heap bytes, for lazy-free decisions and memory accounting.
   virtual size_t Footprint() const = 0;
+  // A deep copy (COPY, and RENAME/MOVE across entries that must not share a value).
+  virtual Object* Clone() const = 0;
 };
 
 // Strings up to this length are embedded (Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT).

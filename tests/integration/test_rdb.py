@@ -486,16 +486,16 @@ def test_we_load_real_redis_rdb(server, make_server):
 
 @needs_redis
 @pytest.mark.skipif(is_real_redis(), reason="Sable's refusal of types it lacks")
-def test_real_redis_hash_is_refused_by_name(server, make_server):
+def test_real_redis_list_is_refused_by_name(server, make_server):
     real = make_server(binary=REDIS_SERVER)
     rc = real.client()
     rc.set("s", "v")
-    rc.hset("h", "f", "v")
+    rc.rpush("l", "a")
     rc.save()
     server.stop()
     shutil.copy(os.path.join(real.dir, "dump.rdb"), os.path.join(server.dir, "dump.rdb"))
     out = start_fails(server)
-    assert "Can't load RDB: type 'hash' (RDB type 16) is not supported yet" in out, out
+    assert "Can't load RDB: type 'list' (RDB type 18) is not supported yet" in out, out
 
 
 # -- DUMP / RESTORE -----------------------------------------------------------------------------
@@ -549,7 +549,16 @@ def test_dump_restore_across_real_redis(server, make_server):
         assert c.get("from-redis%d" % i) == v
         assert rc.restore("from-sable%d" % i, 5000, ours) == b"OK"
         assert rc.get("from-sable%d" % i) == v
-    rc.hset("h", "f", "v")
+    # Hashes both ways: a listpack and a hashtable written by Redis, and ours read by Redis.
+    rc.hset("h", mapping={"f": "v", "n": "12"})
+    rc.hset("big", mapping={"f%d" % i: "v" * (i % 70) for i in range(600)})
+    for k in ("h", "big"):
+        assert c.restore("from-redis-" + k, 0, rc.dump(k)) == b"OK"
+        assert c.hgetall("from-redis-" + k) == rc.hgetall(k)
+        c.restore("ours-" + k, 0, rc.dump(k))
+        assert rc.restore("from-sable-" + k, 0, c.dump("ours-" + k)) == b"OK"
+        assert rc.hgetall("from-sable-" + k) == rc.hgetall(k)
+    rc.rpush("l", "a")
     if not is_real_redis():
-        with pytest.raises(redis.ResponseError, match="type 'hash'.*not supported yet"):
-            c.restore("h", 0, rc.dump("h"))
+        with pytest.raises(redis.ResponseError, match="type 'list'.*not supported yet"):
+            c.restore("l", 0, rc.dump("l"))
