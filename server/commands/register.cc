@@ -6,6 +6,9 @@ void RegisterAllCommands(CommandRegistry& registry) {
   RegisterConnectionCommands(registry);
   RegisterStringCommands(registry);
   RegisterHashCommands(registry);
+  RegisterListCommands(registry);
+  RegisterSetCommands(registry);
+  RegisterZSetCommands(registry);
   RegisterKeyCommands(registry);
   RegisterExpireCommands(registry);
   RegisterTransactionCommands(registry);

@@ -18,6 +18,12 @@ const std::vector<CodecRow>& Rows() {
       {ObjType::kHash,
        {kRdbTypeHash, kRdbTypeHashZipmap, kRdbTypeHashZiplist, kRdbTypeHashListpack},
        &HashRdbCodec()},
+      // Rows whose codec is still nullptr are types being written: refused as unknown.
+      {ObjType::kList, {kRdbTypeList, kRdbTypeListZiplist, kRdbTypeListQuicklist,
+                        kRdbTypeListQuicklist2}, nullptr},
+      {ObjType::kSet, {kRdbTypeSet, kRdbTypeSetIntset, kRdbTypeSetListpack}, nullptr},
+      {ObjType::kZSet, {kRdbTypeZset, kRdbTypeZset2, kRdbTypeZsetZiplist, kRdbTypeZsetListpack},
+       nullptr},
   };
   return rows;
 }
@@ -26,7 +32,7 @@ const std::vector<CodecRow>& Rows() {
 
 const RdbValueCodec* RdbCodecFor(ObjType type) {
   for (const CodecRow& row : Rows()) {
-    if (row.type == type) return row.codec;
+    if (row.type == type) return row.codec;  // may be nullptr
   }
   return nullptr;
 }
@@ -34,7 +40,7 @@ const RdbValueCodec* RdbCodecFor(ObjType type) {
 const RdbValueCodec* RdbCodecForRdbType(int rdb_type) {
   for (const CodecRow& row : Rows()) {
     for (int t : row.rdb_types) {
-      if (t == rdb_type) return row.codec;
+      if (t == rdb_type) return row.codec;  // may be nullptr
     }
   }
   return nullptr;

@@ -46,5 +46,8 @@ bool SaveTypedValue(const Entry& e, RdbEncoder& enc);
 // The codecs of the types this server has, for the table.
 const RdbValueCodec& StringRdbCodec();
 const RdbValueCodec& HashRdbCodec();
+const RdbValueCodec& ListRdbCodec();
+const RdbValueCodec& SetRdbCodec();
+const RdbValueCodec& ZSetRdbCodec();
 
 }  // namespace sable
