@@ -77,7 +77,7 @@ std::string ClientInfoLine(CommandContext& ctx, Client* c) {
   if (c->is_master) flags += 'M';
   if (c->subscription_count() > 0) flags += 'P';
   if (c->in_multi) flags += 'x';
-  if (!c->postponed.empty()) flags += 'b';
+  if (!c->postponed.empty() || ctx.server.blocking().IsBlocked(c)) flags += 'b';
   if (c->watch_broken) flags += 'd';
   if (conn && conn->is_unix()) flags += 'U';
   if (c->no_evict) flags += 'e';
@@ -331,9 +331,9 @@ void CmdClientKill(CommandContext& ctx) {
   if (kill_self) ctx.server.CloseClient(ctx.client, true);
 }
 
-// CLIENT UNBLOCK <id> [TIMEOUT|ERROR]. No command blocks yet, so no client is ever unblocked;
-// the arguments are still checked as Redis does. Clients held by CLIENT PAUSE are not
-// "blocked" for this purpose, as in Redis.
+// CLIENT UNBLOCK <id> [TIMEOUT|ERROR]: ends the wait of a client blocked on keys (with its
+// timeout reply, or the UNBLOCKED error). Clients held by CLIENT PAUSE are not "blocked" for
+// this purpose, as in Redis.
 void CmdClientUnblock(CommandContext& ctx) {
   if (ctx.argc() != 3 && ctx.argc() != 4) {
     ReplySubcommandSyntax(ctx);
@@ -349,7 +349,10 @@ void CmdClientUnblock(CommandContext& ctx) {
     ctx.rb.SendError(errors::kNotInteger);
     return;
   }
-  ctx.rb.SendLong(0);
+  Client* target = ctx.server.FindClient(static_cast<uint64_t>(id));
+  bool error = ctx.argc() == 4 && EqualsNoCase(ctx.arg(3), "error");
+  bool done = target != nullptr && ctx.server.blocking().Unblock(target, error);
+  ctx.rb.SendLong(done ? 1 : 0);
 }
 
 // CLIENT REPLY ON|OFF|SKIP. OFF and SKIP send nothing; the dispatcher applies the mode (see

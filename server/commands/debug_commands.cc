@@ -19,6 +19,7 @@
 #include "server/persist/rdb_writer.h"
 #include "server/resp/errors.h"
 #include "server/store/hash_object.h"
+#include "server/store/list_object.h"
 #include "server/util/clock.h"
 #include "server/util/sha1.h"
 #include "server/util/strings.h"
@@ -90,7 +91,19 @@ void DebugObject(CommandContext& ctx) {
                 static_cast<const void*>(e), static_cast<int>(e->EncodingName().size()),
                 e->EncodingName().data(), serialized, e->lru(),
                 static_cast<uint64_t>(LruIdleSeconds(e->lru())));
-  ctx.rb.SendSimple(buf);
+  std::string line = buf;
+  if (e->type() == ObjType::kList) {
+    // Redis 7.0's quicklist fields.
+    const auto* l = e->As<ListObject>();
+    size_t nodes = l->node_count();
+    std::snprintf(buf, sizeof(buf),
+                  " ql_nodes:%zu ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:%d "
+                  "ql_uncompressed_size:%zu",
+                  nodes, nodes ? static_cast<double>(l->size()) / nodes : 0.0, l->fill(),
+                  l->compress_depth() != 0 ? 1 : 0, l->raw_bytes());
+    line += buf;
+  }
+  ctx.rb.SendSimple(line);
 }
 
 void DebugProtocol(CommandContext& ctx) {
@@ -172,12 +185,17 @@ void MixValue(Db& db, const Entry* e, Digest& digest) {
     MixDigest(digest, v.data(), v.size());
   } else if (e->type() == ObjType::kHash) {
     // Per field: mix field then value into a fresh digest, XOR it in, so order never matters.
-    e->As<HashObject>()->ForEach([&](std::string_view f, std::string_view v) {
+    // A field with a TTL adds a marker (Redis 7.4), not the time, so digests stay comparable.
+    e->As<HashObject>()->ForEachWithTtl([&](std::string_view f, std::string_view v, int64_t when) {
       Digest d{};
       MixDigest(d, f.data(), f.size());
       MixDigest(d, v.data(), v.size());
+      if (when != kNoFieldTtl) XorDigest(d, "!!hexpire!!", 11);
       XorDigest(digest, d.data(), d.size());
     });
+  } else if (e->type() == ObjType::kList) {
+    // Each element in order into the key's digest: order matters for a list.
+    e->As<ListObject>()->ForEach([&](std::string_view v) { MixDigest(digest, v.data(), v.size()); });
   } else {
     std::string payload, err;
     if (DumpPayload(*e, false, &payload, &err)) MixDigest(digest, payload.data(), payload.size());

@@ -1,10 +1,12 @@
 // Hash commands: HSET and friends, counters, HRANDFIELD, HSCAN. The structure is
 // server/store/hash_object.h; handlers parse and reply, the Op* functions do the data work.
+// Field TTLs (hash_ttl_commands.cc) show here as fields that vanish once due: see hash_access.h.
 #include <climits>
 #include <cmath>
 #include <string>
 #include <vector>
 
+#include "server/commands/hash_access.h"
 #include "server/commands/register.h"
 #include "server/commands/scan_args.h"
 #include "server/config/keyspace_events.h"
@@ -24,34 +26,13 @@ constexpr std::string_view kHashValueNotInteger = "ERR hash value is not an inte
 constexpr std::string_view kHashValueNotFloat = "ERR hash value is not a float";
 constexpr std::string_view kValueOutOfRange = "ERR value is out of range";
 
-CompactLimits HashLimits(const CommandContext& ctx) {
-  const ServerConfig& c = ctx.server.cfg();
-  return {c.hash_max_listpack_entries, c.hash_max_listpack_value};
-}
+using hash::Access;
+using Result = hash::Access::Result;
 
-// A read lookup (expiring the key, counting a hit or a miss): kKeyNotFound, kWrongType or the
-// hash.
-OpResult<HashObject*> FindHash(Db& db, std::string_view key) {
-  Entry* e = db.Find(key);
-  if (e == nullptr) {
-    ++Db::misses;
-    return OpStatus::kKeyNotFound;
-  }
-  ++Db::hits;
-  if (e->type() != ObjType::kHash) return OpStatus::kWrongType;
-  return e->As<HashObject>();
-}
-
-// A write lookup: the hash at key, created empty when the key is absent.
+CompactLimits HashLimits(const CommandContext& ctx) { return hash::Limits(ctx); }
+OpResult<HashObject*> FindHash(Db& db, std::string_view key) { return hash::Find(db, key); }
 OpResult<HashObject*> FindOrCreateHash(Db& db, std::string_view key) {
-  Entry* e = db.Find(key);
-  if (e == nullptr) {
-    auto* h = new HashObject();
-    db.Add(Entry::NewObject(key, ObjType::kHash, h));
-    return h;
-  }
-  if (e->type() != ObjType::kHash) return OpStatus::kWrongType;
-  return e->As<HashObject>();
+  return hash::FindOrCreate(db, key);
 }
 
 // Looks up a hash for a read command and replies for the cases that end it: nullptr when the
@@ -70,6 +51,7 @@ HashObject* ReadHashOrReply(CommandContext& ctx, void (*missing)(ReplyBuilder&))
 void ReplyZero(ReplyBuilder& rb) { rb.SendLong(0); }
 void ReplyNull(ReplyBuilder& rb) { rb.SendNull(); }
 void ReplyEmpty(ReplyBuilder& rb) { rb.SendEmptyArray(); }
+void ReplyEmptyMap(ReplyBuilder& rb) { rb.StartMap(0); }
 
 HashObject* WriteHashOrReply(CommandContext& ctx) {
   OpResult<HashObject*> r = FindOrCreateHash(ctx.db(), ctx.arg(1));
@@ -112,11 +94,14 @@ void CmdHMSet(CommandContext& ctx) { SetFields(ctx, true); }
 void CmdHSetNx(CommandContext& ctx) {
   HashObject* h = WriteHashOrReply(ctx);
   if (h == nullptr) return;
-  if (h->Get(ctx.arg(2))) {
+  Access acc(ctx, h);
+  std::string_view old;
+  if (acc.Get(ctx.arg(2), &old) == Result::kFound) {
     ctx.rb.SendLong(0);
     return;
   }
   h->Set(ctx.arg(2), ctx.arg(3), HashLimits(ctx));
+  acc.NotifyExpired();
   ctx.db().Touched(ctx.arg(1));
   ctx.Notify(kNotifyHash, "hset", ctx.arg(1));
   ctx.Propagate();
@@ -126,12 +111,15 @@ void CmdHSetNx(CommandContext& ctx) {
 void CmdHGet(CommandContext& ctx) {
   HashObject* h = ReadHashOrReply(ctx, ReplyNull);
   if (h == nullptr) return;
-  std::optional<std::string_view> v = h->Get(ctx.arg(2));
-  if (v) {
-    ctx.rb.SendBulk(*v);
+  Access acc(ctx, h);
+  std::string_view v;
+  if (acc.Get(ctx.arg(2), &v) == Result::kFound) {
+    ctx.rb.SendBulk(v);
   } else {
     ctx.rb.SendNull();
   }
+  acc.NotifyExpired();
+  acc.DeleteKeyIfEmpty();
 }
 
 void CmdHMGet(CommandContext& ctx) {
@@ -142,15 +130,21 @@ void CmdHMGet(CommandContext& ctx) {
   }
   HashObject* h = r.ok() ? r.value() : nullptr;
   ctx.rb.StartArray(ctx.argc() - 2);
+  if (h == nullptr) {
+    for (size_t i = 2; i < ctx.argc(); ++i) ctx.rb.SendNull();
+    return;
+  }
+  Access acc(ctx, h);
   for (size_t i = 2; i < ctx.argc(); ++i) {
-    std::optional<std::string_view> v;
-    if (h) v = h->Get(ctx.arg(i));
-    if (v) {
-      ctx.rb.SendBulk(*v);
+    std::string_view v;
+    if (acc.Get(ctx.arg(i), &v) == Result::kFound) {
+      ctx.rb.SendBulk(v);
     } else {
       ctx.rb.SendNull();
     }
   }
+  acc.NotifyExpired();
+  acc.DeleteKeyIfEmpty();
 }
 
 void CmdHDel(CommandContext& ctx) {
@@ -175,6 +169,8 @@ void CmdHDel(CommandContext& ctx) {
   ctx.rb.SendLong(deleted);
 }
 
+// Counts every stored field, expired ones not yet deleted included, as Redis 7.4's HLEN
+// (hashTypeLength(o, 0)): counting the live ones would cost a walk of the hash.
 void CmdHLen(CommandContext& ctx) {
   HashObject* h = ReadHashOrReply(ctx, ReplyZero);
   if (h) ctx.rb.SendLong(static_cast<int64_t>(h->size()));
@@ -183,26 +179,47 @@ void CmdHLen(CommandContext& ctx) {
 void CmdHStrLen(CommandContext& ctx) {
   HashObject* h = ReadHashOrReply(ctx, ReplyZero);
   if (h == nullptr) return;
-  std::optional<std::string_view> v = h->Get(ctx.arg(2));
-  ctx.rb.SendLong(v ? static_cast<int64_t>(v->size()) : 0);
+  Access acc(ctx, h);
+  std::string_view v;
+  bool found = acc.Get(ctx.arg(2), &v) == Result::kFound;
+  ctx.rb.SendLong(found ? static_cast<int64_t>(v.size()) : 0);
+  acc.NotifyExpired();
+  acc.DeleteKeyIfEmpty();
 }
 
 void CmdHExists(CommandContext& ctx) {
   HashObject* h = ReadHashOrReply(ctx, ReplyZero);
-  if (h) ctx.rb.SendLong(h->Get(ctx.arg(2)) ? 1 : 0);
+  if (h == nullptr) return;
+  Access acc(ctx, h);
+  std::string_view v;
+  ctx.rb.SendLong(acc.Get(ctx.arg(2), &v) == Result::kFound ? 1 : 0);
+  acc.NotifyExpired();
+  acc.DeleteKeyIfEmpty();
 }
 
 enum class Part { kFields, kValues, kBoth };
 
 void ReplyAll(CommandContext& ctx, Part part) {
-  HashObject* h = ReadHashOrReply(ctx, ReplyEmpty);
+  HashObject* h = ReadHashOrReply(ctx, part == Part::kBoth ? ReplyEmptyMap : ReplyEmpty);
   if (h == nullptr) return;
-  if (part == Part::kBoth) {
-    ctx.rb.StartMap(h->size());
-  } else {
-    ctx.rb.StartArray(h->size());
+  // Expired fields are skipped, not deleted (as Redis): the walk stays a read.
+  int64_t now = hash::FieldClock(ctx);
+  int64_t min = h->MinExpire();
+  bool filter = min != kNoFieldTtl && min <= now;
+  size_t n = h->size();
+  if (filter) {
+    n = 0;
+    h->ForEachWithTtl([&](std::string_view, std::string_view, int64_t when) {
+      n += hash::Alive(when, now);
+    });
   }
-  h->ForEach([&](std::string_view f, std::string_view v) {
+  if (part == Part::kBoth) {
+    ctx.rb.StartMap(n);
+  } else {
+    ctx.rb.StartArray(n);
+  }
+  h->ForEachWithTtl([&](std::string_view f, std::string_view v, int64_t when) {
+    if (filter && !hash::Alive(when, now)) return;
     if (part != Part::kValues) ctx.rb.SendBulk(f);
     if (part != Part::kFields) ctx.rb.SendBulk(v);
   });
@@ -220,9 +237,11 @@ void CmdHIncrBy(CommandContext& ctx) {
   }
   HashObject* h = WriteHashOrReply(ctx);
   if (h == nullptr) return;
+  Access acc(ctx, h);
   int64_t value = 0;
-  if (std::optional<std::string_view> old = h->Get(ctx.arg(2))) {
-    if (!ParseInt64(*old, &value)) {
+  std::string_view old;
+  if (acc.Get(ctx.arg(2), &old) == Result::kFound) {
+    if (!ParseInt64(old, &value)) {
       ctx.rb.SendError(kHashValueNotInteger);
       return;
     }
@@ -234,7 +253,9 @@ void CmdHIncrBy(CommandContext& ctx) {
   }
   value += incr;
   char buf[24];
-  h->Set(ctx.arg(2), std::string_view(buf, FormatInt64(value, buf)), HashLimits(ctx));
+  // The value changes in place: a TTL stays (Redis 7.4's HASH_SET_KEEP_TTL).
+  h->Set(ctx.arg(2), std::string_view(buf, FormatInt64(value, buf)), HashLimits(ctx), true);
+  acc.NotifyExpired();
   ctx.db().Touched(ctx.arg(1));
   ctx.Notify(kNotifyHash, "hincrby", ctx.arg(1));
   ctx.Propagate();
@@ -253,9 +274,11 @@ void CmdHIncrByFloat(CommandContext& ctx) {
   }
   HashObject* h = WriteHashOrReply(ctx);
   if (h == nullptr) return;
+  Access acc(ctx, h);
   long double value = 0;
-  if (std::optional<std::string_view> old = h->Get(ctx.arg(2))) {
-    if (!ParseLongDouble(*old, &value)) {
+  std::string_view old;
+  if (acc.Get(ctx.arg(2), &old) == Result::kFound) {
+    if (!ParseLongDouble(old, &value)) {
       ctx.rb.SendError(kHashValueNotFloat);
       return;
     }
@@ -263,16 +286,29 @@ void CmdHIncrByFloat(CommandContext& ctx) {
   value += incr;
   if (std::isnan(value) || std::isinf(value)) {
     ctx.rb.SendError(errors::kIncrFloatNaN);
-    // An infinite increment on a new key: the key created for it must not stay empty.
-    if (h->size() == 0) ctx.db().Delete(ctx.arg(1));
+    // An infinite increment on a new key: the key created for it must not stay empty. One
+    // emptied by the field's expiry goes as such (with its events).
+    acc.NotifyExpired();
+    if (acc.expired() == 0 && h->size() == 0) ctx.db().Delete(ctx.arg(1));
+    acc.DeleteKeyIfEmpty();
     return;
   }
   std::string text = FormatLongDouble(value);
-  h->Set(ctx.arg(2), text, HashLimits(ctx));
+  h->Set(ctx.arg(2), text, HashLimits(ctx), true);
+  acc.NotifyExpired();
   ctx.db().Touched(ctx.arg(1));
   ctx.Notify(kNotifyHash, "hincrbyfloat", ctx.arg(1));
-  // The result, not the increment, goes downstream: float math may differ elsewhere.
-  ctx.PropagateAs({"HSET", std::string(ctx.arg(1)), std::string(ctx.arg(2)), text});
+  // The result, not the increment, goes downstream: float math may differ elsewhere. A field
+  // keeping a TTL goes as HSETEX KEEPTTL (Redis 8.0), which a plain HSET would clear.
+  std::string_view stored;
+  int64_t when = kNoFieldTtl;
+  h->Lookup(ctx.arg(2), &stored, &when);
+  if (when != kNoFieldTtl) {
+    ctx.PropagateAs({"HSETEX", std::string(ctx.arg(1)), "KEEPTTL", "FIELDS", "1",
+                     std::string(ctx.arg(2)), text});
+  } else {
+    ctx.PropagateAs({"HSET", std::string(ctx.arg(1)), std::string(ctx.arg(2)), text});
+  }
   ctx.rb.SendBulk(text);
 }
 
@@ -280,7 +316,17 @@ void CmdHIncrByFloat(CommandContext& ctx) {
 void CmdHRandField(CommandContext& ctx) {
   if (ctx.argc() == 2) {
     HashObject* h = ReadHashOrReply(ctx, ReplyNull);
-    if (h) ctx.rb.SendBulk(h->Random(Db::rng).first);
+    if (h == nullptr) return;
+    // Expired fields are deleted first (as Redis 7.4), so a pick is always a live field.
+    Access acc(ctx, h);
+    HashObject* live = acc.WithoutExpired();
+    acc.NotifyExpired();
+    if (live->size() == 0) {
+      acc.DeleteKeyIfEmpty();
+      ctx.rb.SendNull();
+      return;
+    }
+    ctx.rb.SendBulk(live->Random(Db::rng).first);
     return;
   }
   int64_t count;
@@ -310,6 +356,14 @@ void CmdHRandField(CommandContext& ctx) {
   }
   HashObject* h = ReadHashOrReply(ctx, ReplyEmpty);
   if (h == nullptr) return;
+  Access acc(ctx, h);
+  h = acc.WithoutExpired();
+  acc.NotifyExpired();
+  if (h->size() == 0) {
+    acc.DeleteKeyIfEmpty();
+    ctx.rb.SendEmptyArray();
+    return;
+  }
   auto send_pair = [&](std::string_view f, std::string_view v) {
     if (with_values && ctx.rb.resp3()) ctx.rb.StartArray(2);
     ctx.rb.SendBulk(f);
@@ -364,7 +418,9 @@ void CmdHScan(CommandContext& ctx) {
   });
   if (h == nullptr) return;
   std::vector<std::pair<std::string, std::string>> found;
-  auto collect = [&](std::string_view f, std::string_view v) {
+  int64_t now = hash::FieldClock(ctx);
+  auto collect = [&](std::string_view f, std::string_view v, int64_t when) {
+    if (!hash::Alive(when, now)) return;
     if (!opts.pattern.empty() && !GlobMatch(opts.pattern, f)) return;
     found.emplace_back(f, opts.no_values ? std::string_view() : v);
   };
@@ -372,7 +428,7 @@ void CmdHScan(CommandContext& ctx) {
   size_t visited = 0;
   do {
     size_t before = found.size();
-    cursor = h->Scan(cursor, collect);
+    cursor = h->ScanWithTtl(cursor, collect);
     visited += found.size() - before + 1;
   } while (cursor != 0 && max_iterations-- > 0 && visited < static_cast<uint64_t>(opts.count));
   ctx.rb.StartArray(2);
@@ -434,6 +490,7 @@ void RegisterHashCommands(CommandRegistry& r) {
       "Incrementally iterate hash fields and associated values",
       "O(1) for every call. O(N) for a complete iteration, including enough command calls for "
       "the cursor to return back to 0. N is the number of elements inside the collection..");
+  RegisterHashTtlCommands(r);
 }
 
 }  // namespace sable

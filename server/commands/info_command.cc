@@ -150,7 +150,8 @@ void ClientsSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("client_recent_max_input_buffer", "0");
   w.Field("client_recent_max_output_buffer", "0");
   w.FieldU("blocked_clients",
-           s.client_pause().held_count() + s.repl_primary().waiting_clients());
+           s.client_pause().held_count() + s.repl_primary().waiting_clients() +
+               s.blocking().blocked_count());
   w.Field("tracking_clients", "0");
   w.FieldU("pubsub_clients", pubsub);
   w.Field("clients_in_timeout_table", "0");

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "server/core/command.h"
 
@@ -52,6 +54,26 @@ inline CommandSpec MakeCommand(std::string name, int arity, uint32_t flags, uint
   s.group = std::move(group);
   s.summary = std::move(summary);
   return s;
+}
+
+// Keys named by a numkeys argument: argv[numkeys_pos] = N, then N keys (LMPOP, BLMPOP at 2,
+// ZUNION, ZINTERCARD, SINTERCARD...). An unparsable or too large N yields no keys; the handler
+// then replies its own error.
+inline KeySpec NumKeysSpec(int numkeys_pos) {
+  KeySpec spec;
+  spec.extractor = [numkeys_pos](const std::vector<std::string_view>& args) {
+    std::vector<int> keys;
+    if (static_cast<int>(args.size()) <= numkeys_pos) return keys;
+    long long n = 0;
+    for (char ch : args[numkeys_pos]) {
+      if (ch < '0' || ch > '9' || n > 1000000000) return keys;
+      n = n * 10 + (ch - '0');
+    }
+    if (n <= 0 || numkeys_pos + 1 + n > static_cast<long long>(args.size())) return keys;
+    for (int i = 0; i < n; ++i) keys.push_back(numkeys_pos + 1 + i);
+    return keys;
+  };
+  return spec;
 }
 
 }  // namespace sable

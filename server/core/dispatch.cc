@@ -340,6 +340,8 @@ void Server::Call(Client* c, const CommandSpec* cmd, std::vector<std::string_vie
     }
   }
   if (--call_depth_ == 0 && !pending_ops_.empty()) PropagatePending();
+  // Keys this command (or its transaction) created may serve blocked clients now.
+  if (call_depth_ == 0 && blocking_.has_ready()) blocking_.ServeReady();
   // A command that changed the cluster configuration has it on disk before its reply leaves,
   // as Redis's clusterBeforeSleep saves before the replies are written.
   if (call_depth_ == 0 && cluster_ && cluster_->state().dirty()) cluster_->SaveOrDie();

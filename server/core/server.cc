@@ -171,6 +171,7 @@ Client* Server::AddLocalClient(OutputBuffer* out) {
 }
 
 void Server::RemoveLocalClient(Client* c) {
+  blocking_.ClientGone(c);
   UnwatchAll(c);
   UnsubscribeAll(c, false);
   clients_.erase(c->id());
@@ -224,6 +225,7 @@ void Server::OnClose(net::Connection* conn) {
   auto* c = static_cast<Client*>(conn->user);
   if (c == nullptr) return;
   if (repl_primary_) repl_primary_->OnClientClosed(c);
+  blocking_.ClientGone(c);
   UnwatchAll(c);
   UnsubscribeAll(c, false);
   clients_.erase(c->id());
@@ -285,7 +287,7 @@ void Server::CloseIdleClients(int64_t now_ms) {
     // Replication links have their own timeout (repl-timeout).
     if (c->is_replica || c->is_master) continue;
     // Clients held by CLIENT PAUSE are blocked, and Redis never times out blocked clients.
-    if (!c->postponed.empty()) continue;
+    if (!c->postponed.empty() || blocking_.IsBlocked(c)) continue;
     if (c->conn() && now_ms - c->last_interaction_ms > static_cast<int64_t>(timeout) * 1000) {
       c->conn()->Close();
     }
@@ -447,6 +449,7 @@ void Server::KeyModified(Db& db, std::string_view key) {
 }
 
 void Server::DbFlushed(Db& db) {
+  blocking_.DbChanged(db.index());
   for (auto& [key, clients] : watched_keys_[db.index()]) {
     for (Client* c : clients) c->watch_broken = true;
   }
@@ -460,10 +463,24 @@ void Server::DbFlushed(Db& db) {
 
 void Server::KeyAdded(Db& db, std::string_view key) {
   if (slot_index_ && db.index() == 0) slot_index_->Add(key);
+  blocking_.KeyAdded(db.index(), key);
 }
 
 void Server::KeyRemoved(Db& db, std::string_view key) {
   if (slot_index_ && db.index() == 0) slot_index_->Remove(key);
+}
+
+void Server::FieldsExpired(Db& db, std::string_view key, const std::vector<std::string>& fields,
+                           bool key_deleted) {
+  Notify(kNotifyHash, "hexpired", key, db.index());
+  if (key_deleted) Notify(kNotifyGeneric, "del", key, db.index());
+  // One HDEL per field, sent at once like the DEL of an expired key; the replica drops the key
+  // with its last field.
+  if (loading_) return;
+  for (const std::string& f : fields) {
+    std::vector<std::string_view> hdel = {"HDEL", key, f};
+    Propagate(db.index(), hdel);
+  }
 }
 
 void Server::KeyExpired(Db& db, std::string_view key) {

@@ -13,6 +13,7 @@
 
 #include "server/config/config.h"
 #include "server/core/client.h"
+#include "server/core/blocking.h"
 #include "server/core/client_pause.h"
 #include "server/core/command.h"
 #include "server/core/lazy_free.h"
@@ -84,6 +85,8 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   const std::map<uint64_t, Client*>& clients() const { return clients_; }
   // CLIENT PAUSE state; the dispatcher consults it before running a command.
   ClientPause& client_pause() { return client_pause_; }
+  // Clients blocked on keys (BLPOP and friends).
+  Blocking& blocking() { return blocking_; }
   Client* FindClient(uint64_t id);
   const std::string& run_id() const { return run_id_; }
   int64_t start_time_ms() const { return start_ms_; }
@@ -211,6 +214,8 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   // KeyspaceHooks
   void KeyModified(Db& db, std::string_view key) override;
   void KeyExpired(Db& db, std::string_view key) override;
+  void FieldsExpired(Db& db, std::string_view key, const std::vector<std::string>& fields,
+                     bool key_deleted) override;
   void KeyAdded(Db& db, std::string_view key) override;
   void KeyRemoved(Db& db, std::string_view key) override;
   void DbFlushed(Db& db) override;
@@ -277,6 +282,7 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   std::vector<uint64_t> shutdown_clients_;  // ids of the SHUTDOWN clients blocked on it
   OutputBuffer discard_;  // where replies go under CLIENT REPLY OFF/SKIP
   ClientPause client_pause_;
+  Blocking blocking_{*this};
   std::unique_ptr<ReplicationState> repl_;
   std::unique_ptr<ReplPrimary> repl_primary_;
   std::unique_ptr<Replica> replica_;

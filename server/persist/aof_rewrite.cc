@@ -15,6 +15,7 @@
 #include "server/persist/rdb_format.h"
 #include "server/persist/rdb_writer.h"
 #include "server/store/hash_object.h"
+#include "server/store/list_object.h"
 
 namespace sable {
 namespace {
@@ -49,6 +50,27 @@ bool AppendValueCommands(const Entry& e, std::string* out, std::vector<std::stri
         if (argv->size() == 2 + 2 * kItemsPerCommand) flush();
       });
       if (!argv->empty()) flush();
+      // Field TTLs after the values, one HPEXPIREAT per field, as Redis 7.4's rewrite.
+      std::string ms;
+      e.As<HashObject>()->ForEachWithTtl([&](std::string_view f, std::string_view, int64_t when) {
+        if (when == kNoFieldTtl) return;
+        ms = std::to_string(when);
+        *argv = {"HPEXPIREAT", e.key(), ms, "FIELDS", "1", f};
+        flush();
+      });
+      return true;
+    }
+    case ObjType::kList: {
+      argv->clear();
+      e.As<ListObject>()->ForEach([&](std::string_view v) {
+        if (argv->empty()) *argv = {"RPUSH", e.key()};
+        argv->push_back(v);
+        if (argv->size() == 2 + kItemsPerCommand) {
+          AppendRespCommand(out, *argv);
+          argv->clear();
+        }
+      });
+      if (!argv->empty()) AppendRespCommand(out, *argv);
       return true;
     }
     default:

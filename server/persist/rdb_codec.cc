@@ -16,11 +16,13 @@ const std::vector<CodecRow>& Rows() {
   static const std::vector<CodecRow> rows = {
       {ObjType::kString, {kRdbTypeString}, &StringRdbCodec()},
       {ObjType::kHash,
-       {kRdbTypeHash, kRdbTypeHashZipmap, kRdbTypeHashZiplist, kRdbTypeHashListpack},
+       {kRdbTypeHash, kRdbTypeHashZipmap, kRdbTypeHashZiplist, kRdbTypeHashListpack,
+        kRdbTypeHashMetadataPreGa, kRdbTypeHashListpackExPreGa, kRdbTypeHashMetadata,
+        kRdbTypeHashListpackEx},
        &HashRdbCodec()},
       // Rows whose codec is still nullptr are types being written: refused as unknown.
       {ObjType::kList, {kRdbTypeList, kRdbTypeListZiplist, kRdbTypeListQuicklist,
-                        kRdbTypeListQuicklist2}, nullptr},
+                        kRdbTypeListQuicklist2}, &ListRdbCodec()},
       {ObjType::kSet, {kRdbTypeSet, kRdbTypeSetIntset, kRdbTypeSetListpack}, nullptr},
       {ObjType::kZSet, {kRdbTypeZset, kRdbTypeZset2, kRdbTypeZsetZiplist, kRdbTypeZsetListpack},
        nullptr},

@@ -19,6 +19,9 @@ struct RdbLoadEnv {
   const ServerConfig* config = nullptr;
   // sanitize-dump-payload yes: validate compact encodings entry by entry before accepting them.
   bool deep_sanitize = false;
+  // Parts of a value whose own TTL is at or before this Unix ms are dropped (hash fields, when a
+  // primary loads its RDB); -1 keeps everything.
+  int64_t drop_parts_expired_at = -1;
 };
 
 class RdbValueCodec {
@@ -29,7 +32,8 @@ class RdbValueCodec {
   // Writes the value alone (the type byte and key are the caller's).
   virtual bool Save(const Entry& e, RdbEncoder& enc) const = 0;
   // Reads a value of RDB type `rdb_type` (one the table maps to this codec) and returns a new
-  // entry named `key`, or nullptr after dec.Fail() on malformed input.
+  // entry named `key`, or nullptr after dec.Fail() on malformed input. nullptr with no error
+  // means the value was whole but nothing of it is left (every part expired): skip the key.
   virtual Entry* Load(std::string_view key, uint8_t rdb_type, RdbDecoder& dec,
                       const RdbLoadEnv& env) const = 0;
 };

@@ -13,6 +13,9 @@ namespace sable {
 // The version this server writes: 10 is Redis 7.0, so Redis 7.0+ and redis-check-rdb 7.0 read
 // our files. The reader accepts 1..kRdbMaxReadVersion.
 constexpr int kRdbVersion = 10;
+// The version of a file (or DUMP payload) holding a hash with field TTLs (types 24/25, Redis
+// 7.4): written only then, so files without them stay readable by Redis 7.0.
+constexpr int kRdbVersionFieldTtl = 12;
 constexpr int kRdbMaxReadVersion = 12;  // Redis 7.4
 
 // Value type ids (the byte before the key of each record).

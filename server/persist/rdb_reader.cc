@@ -43,6 +43,7 @@ class Loader {
       : server_(server), dec_(&source), opts_(opts), info_(info) {
     env_.config = &server.cfg();
     env_.deep_sanitize = false;
+    if (opts.drop_expired) env_.drop_parts_expired_at = WallMs();
     std::random_device rd;
     uint64_t seed = (static_cast<uint64_t>(rd()) << 32) ^ rd();
     for (int i = 0; i < server.db_count(); ++i) {
@@ -193,6 +194,10 @@ class Loader {
     std::string key;
     if (!dec_.String(&key)) return false;
     Entry* e = codec->Load(key, type, dec_, env_);
+    if (e == nullptr && dec_.error().empty()) {
+      ++info_->keys_expired;  // every field of the hash had expired
+      return true;
+    }
     if (e == nullptr) {
       return dec_.Fail("Bad data format for key '" + key + "' of type '" + RdbTypeName(type) +
                        "'");

@@ -70,8 +70,12 @@ bool WriteRdb(Server& server, RdbSink& sink, const RdbSaveOptions& opts, std::st
     return false;
   };
   err->clear();
+  int version = kRdbVersion;
+  for (int i = 0; i < server.db_count(); ++i) {
+    if (server.db(i).HasFieldTtls()) version = kRdbVersionFieldTtl;
+  }
   char magic[16];
-  std::snprintf(magic, sizeof(magic), "REDIS%04d", kRdbVersion);
+  std::snprintf(magic, sizeof(magic), "REDIS%04d", version);
   if (!enc.Raw(magic, 9)) return fail();
   // The AUX fields Redis 7.0 writes, in its order (rdbSaveInfoAuxFields).
   bool ok = enc.Aux("redis-ver", kRedisCompatVersion) &&
@@ -142,8 +146,12 @@ bool DumpPayload(const Entry& e, bool compress, std::string* out, std::string* e
     *err = "no RDB codec for this value type";
     return false;
   }
-  out->push_back(static_cast<char>(kRdbVersion & 0xff));
-  out->push_back(static_cast<char>((kRdbVersion >> 8) & 0xff));
+  // A hash with field TTLs (type 24/25) needs a reader of RDB 12; anything else stays at 10.
+  auto type = static_cast<uint8_t>((*out)[0]);
+  bool ttl_hash = type == kRdbTypeHashMetadata || type == kRdbTypeHashListpackEx;
+  int version = ttl_hash ? kRdbVersionFieldTtl : kRdbVersion;
+  out->push_back(static_cast<char>(version & 0xff));
+  out->push_back(static_cast<char>((version >> 8) & 0xff));
   uint64_t crc = Crc64(0, out->data(), out->size());
   for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
   return true;

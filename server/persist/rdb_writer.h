@@ -1,4 +1,5 @@
-// Writes the keyspace as a Redis RDB file (version 10, what Redis 7.0 writes) to any sink: a file
+// Writes the keyspace as a Redis RDB file (version 10, what Redis 7.0 writes; 12 when a hash
+// has field TTLs) to any sink: a file
 // (SAVE/BGSAVE), an AOF base file (aof-use-rdb-preamble), later a replica socket. Also builds
 // DUMP payloads.
 #pragma once

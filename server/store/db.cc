@@ -5,6 +5,7 @@
 #include <random>
 #include <string>
 
+#include "server/store/hash_object.h"
 #include "server/util/clock.h"
 
 namespace sable {
@@ -15,6 +16,16 @@ uint64_t Db::expired_keys = 0;
 LazyFreer* Db::lazy_freer = nullptr;
 
 namespace {
+// Fields one visit of the active cycle removes from a hash before moving on, so that one huge
+// hash due at once cannot starve the others.
+constexpr size_t kFieldsPerVisit = 256;
+
+const HashObject* HashWithTtls(const Entry* e) {
+  if (e->type() != ObjType::kHash) return nullptr;
+  const auto* h = e->As<HashObject>();
+  return h->has_field_ttls() ? h : nullptr;
+}
+
 uint64_t DefaultRng() {
   static std::mt19937_64 gen(0x5ab1e);
   return gen();
@@ -39,7 +50,8 @@ Db::Db(int index, KeyspaceHooks* hooks, uint64_t seed)
       hooks_(hooks),
       seed_(seed),
       keys_(std::make_unique<KeyTable>(seed)),
-      expires_(std::make_unique<ExpireTable>(seed)) {}
+      expires_(std::make_unique<ExpireTable>(seed)),
+      hash_ttls_(std::make_unique<HashTtlIndex>(seed)) {}
 
 Db::~Db() {
   keys_->Clear([](Entry* e) { Entry::Free(e); });
@@ -72,8 +84,27 @@ void Db::DeleteExpired(Entry* e) {
   hooks_->KeyExpired(*this, key);
 }
 
+void Db::TrackHashTtls(const Entry* e) {
+  if (const HashObject* h = HashWithTtls(e)) hash_ttls_->Lower(e->key(), h->MinExpire());
+}
+
+void Db::UntrackHashTtls(const Entry* e) {
+  if (hash_ttls_->size() != 0 && e->type() == ObjType::kHash) hash_ttls_->Remove(e->key());
+}
+
+bool Db::HasFieldTtls() const {
+  bool found = false;
+  hash_ttls_->ForEach([&](std::string_view key) {
+    if (found) return;
+    Entry* e = keys_->Find(key);
+    found = e != nullptr && HashWithTtls(e) != nullptr;
+  });
+  return found;
+}
+
 void Db::Add(Entry* e) {
   keys_->Insert(e);
+  TrackHashTtls(e);
   hooks_->KeyAdded(*this, e->key());
   hooks_->KeyModified(*this, e->key());
 }
@@ -81,6 +112,8 @@ void Db::Add(Entry* e) {
 void Db::Replace(Entry* old, Entry* fresh) {
   fresh->set_has_expire(old->has_expire());
   keys_->Replace(old, fresh);
+  UntrackHashTtls(old);
+  TrackHashTtls(fresh);
   hooks_->KeyModified(*this, fresh->key());
   FreeEntry(old, false);
 }
@@ -99,6 +132,7 @@ void Db::Upsert(Entry* e, bool keep_ttl) {
 bool Db::Delete(std::string_view key, bool lazy) {
   Entry* e = keys_->Unlink(key);
   if (e == nullptr) return false;
+  UntrackHashTtls(e);
   if (e->has_expire()) {
     ExpireEntry* x = expires_->Unlink(key);
     if (x) ExpireEntry::Free(x);
@@ -112,6 +146,7 @@ bool Db::Delete(std::string_view key, bool lazy) {
 Entry* Db::Detach(std::string_view key, int64_t* when) {
   Entry* e = keys_->Unlink(key);
   if (e == nullptr) return nullptr;
+  UntrackHashTtls(e);
   *when = -1;
   if (e->has_expire()) {
     ExpireEntry* x = expires_->Unlink(key);
@@ -174,6 +209,7 @@ size_t Db::Flush(bool lazy) {
     keys_->Clear([](Entry* e) { Entry::Free(e); });
     expires_->Clear([](ExpireEntry* e) { ExpireEntry::Free(e); });
   }
+  hash_ttls_->Clear();
   avg_ttl_ = 0;
   hooks_->DbFlushed(*this);
   return n;
@@ -182,6 +218,7 @@ size_t Db::Flush(bool lazy) {
 void Db::SwapWith(Db& other) {
   std::swap(keys_, other.keys_);
   std::swap(expires_, other.expires_);
+  std::swap(hash_ttls_, other.hash_ttls_);
   std::swap(avg_ttl_, other.avg_ttl_);
   std::swap(expire_cursor_, other.expire_cursor_);
   hooks_->DbFlushed(*this);
@@ -203,8 +240,50 @@ Entry* Db::RandomKey() {
   return nullptr;
 }
 
+size_t Db::ActiveExpireFields(int64_t deadline_us, int64_t now_ms) {
+  size_t removed = 0;
+  std::vector<std::string> fields;
+  for (int visits = 0;; ++visits) {
+    std::string_view due;
+    int64_t when;
+    if (!hash_ttls_->Earliest(&due, &when) || when > now_ms) break;
+    if ((visits & 15) == 15 && MonoUs() > deadline_us) break;
+    std::string key(due);
+    Entry* e = keys_->Find(key);
+    if (e == nullptr || e->type() != ObjType::kHash) {
+      hash_ttls_->Remove(key);
+      continue;
+    }
+    if (e->has_expire() && Expired(e)) {
+      // The whole key is due: it goes as a key, not field by field.
+      DeleteExpired(e);
+      continue;
+    }
+    auto* h = e->As<HashObject>();
+    fields.clear();
+    h->ExpireFields(now_ms, kFieldsPerVisit, [&](std::string_view f) { fields.emplace_back(f); });
+    removed += fields.size();
+    bool gone = h->size() == 0;
+    if (gone) {
+      Delete(key, false);
+    } else {
+      int64_t next = h->MinExpire();
+      if (next == kNoFieldTtl) {
+        hash_ttls_->Remove(key);
+      } else {
+        hash_ttls_->Set(key, next);
+      }
+      if (!fields.empty()) hooks_->KeyModified(*this, key);
+    }
+    if (!fields.empty()) hooks_->FieldsExpired(*this, key, fields, gone);
+  }
+  return removed;
+}
+
 size_t Db::ActiveExpire(int64_t deadline_us, int64_t now_ms) {
-  if (expires_->size() == 0 || !hooks_->ExpireAllowed()) return 0;
+  if (!hooks_->ExpireAllowed() || hooks_->ExpiryPaused()) return 0;
+  if (hash_ttls_->size() != 0) ActiveExpireFields(deadline_us, now_ms);
+  if (expires_->size() == 0) return 0;
   size_t removed = 0;
   int64_t ttl_sum = 0;
   size_t ttl_samples = 0;
@@ -242,7 +321,7 @@ size_t Db::ActiveExpire(int64_t deadline_us, int64_t now_ms) {
 
 void Db::RehashFor(int64_t budget_us) {
   int64_t end = MonoUs() + budget_us;
-  while (keys_->RehashSteps(100) || expires_->RehashSteps(100)) {
+  while (keys_->RehashSteps(100) || expires_->RehashSteps(100) || hash_ttls_->RehashSteps(100)) {
     if (MonoUs() > end) break;
   }
 }
@@ -250,6 +329,7 @@ void Db::RehashFor(int64_t budget_us) {
 void Db::ShrinkIfNeeded() {
   keys_->ShrinkIfNeeded();
   expires_->ShrinkIfNeeded();
+  hash_ttls_->ShrinkIfNeeded();
 }
 
 }  // namespace sable

@@ -7,10 +7,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "server/store/dict.h"
 #include "server/store/entry.h"
+#include "server/store/hash_ttl_index.h"
 
 namespace sable {
 
@@ -25,6 +28,10 @@ class KeyspaceHooks {
   virtual void KeyModified(Db& db, std::string_view key) {}
   // A key was removed because it expired (keyspace event, DEL propagation).
   virtual void KeyExpired(Db& db, std::string_view key) {}
+  // Fields of the hash at `key` were removed by the active cycle because their TTL passed
+  // (`hexpired`, one HDEL each downstream); `key_deleted` when the last field went with them.
+  virtual void FieldsExpired(Db& db, std::string_view key, const std::vector<std::string>& fields,
+                             bool key_deleted) {}
   // A key came into or left the keyspace (cluster per-slot index).
   virtual void KeyAdded(Db& db, std::string_view key) {}
   virtual void KeyRemoved(Db& db, std::string_view key) {}
@@ -103,6 +110,15 @@ class Db {
   // Returns true when a TTL was removed.
   bool RemoveExpire(Entry* e);
 
+  // Hash field TTLs: a command that gives a field of the hash at `key` the TTL `when` reports
+  // it here, so the active cycle visits the hash by then. Hashes arriving through Add (RENAME,
+  // COPY, RESTORE, loading) are registered, and leaving ones dropped, by the Db itself.
+  void NoteFieldExpiry(std::string_view key, int64_t when) { hash_ttls_->Lower(key, when); }
+  // Hashes registered with field TTLs (some may have lost theirs since).
+  size_t hashes_with_field_ttls() const { return hash_ttls_->size(); }
+  // True when some hash here really holds a field with a TTL (the RDB writer's version choice).
+  bool HasFieldTtls() const;
+
   // Signals a change made in place to an existing key (APPEND, INCR).
   void Touched(std::string_view key) { hooks_->KeyModified(*this, key); }
 
@@ -122,8 +138,8 @@ class Db {
   // A random live key (skipping expired ones, bounded tries); nullptr when empty.
   Entry* RandomKey();
 
-  // Samples volatile keys and deletes expired ones until the time budget runs out. Returns the
-  // number removed.
+  // Expires hash fields whose TTL passed (hashes due first), then samples volatile keys and
+  // deletes expired ones, until the time budget runs out. Returns the number of keys removed.
   size_t ActiveExpire(int64_t deadline_us, int64_t now_ms);
   // Moves some buckets of tables being rehashed; called from cron.
   void RehashFor(int64_t budget_us);
@@ -136,6 +152,11 @@ class Db {
 
  private:
   void DeleteExpired(Entry* e);
+  // The hash field part of the active cycle; returns the fields removed.
+  size_t ActiveExpireFields(int64_t deadline_us, int64_t now_ms);
+  // Registers a hash entry that has field TTLs, or forgets one leaving the keyspace.
+  void TrackHashTtls(const Entry* e);
+  void UntrackHashTtls(const Entry* e);
   void FreeEntry(Entry* e, bool lazy);
 
   int index_;
@@ -143,6 +164,7 @@ class Db {
   uint64_t seed_;
   std::unique_ptr<KeyTable> keys_;
   std::unique_ptr<ExpireTable> expires_;
+  std::unique_ptr<HashTtlIndex> hash_ttls_;  // hashes with field TTLs, for the active cycle
   uint64_t expire_cursor_ = 0;
   int64_t avg_ttl_ = 0;
 };

@@ -7,13 +7,27 @@
 //   pointer instead of Redis's dictEntry plus two sds strings.
 // A hash converts to the table once it has more than `max_entries` fields or a field or value
 // longer than `max_value` bytes, and never back (as Redis). Pure structure: no replies, no Db.
+//
+// Field TTLs (Redis 7.4's hash field expiration): a field may carry an absolute expiry in Unix
+// ms. A hash without any pays nothing for the feature; the first TTL changes the layout:
+// - compact becomes "listpackex": the buffer holds triplets field, value, ttl, the ttl item being
+//   the little-endian bytes of the ms (no bytes: no TTL), kept ordered by ttl with the fields
+//   without one last, as Redis's listpackEx. The earliest expiry is the first triplet, and
+//   expiring is cutting a prefix. A volatile field costs 7 bytes, a persistent one 1.
+// - in the table, a volatile field's block carries its ms and its slot in a min-heap of the
+//   table's volatile fields (12 bytes plus a heap pointer); persistent fields are unchanged.
+// When the last TTL goes the compact buffer returns to pairs and the heap is freed.
+// Which fields count as expired is the caller's business (expiry may be paused); this class only
+// stores the times and removes the fields it is told to.
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "server/store/dict.h"
 #include "server/store/entry.h"
@@ -26,17 +40,49 @@ struct CompactLimits {
   uint64_t max_value = 64;
 };
 
-// One field of a table-encoded hash: header, field bytes, value bytes.
+// No TTL, as the TTL accessors report it.
+constexpr int64_t kNoFieldTtl = -1;
+
+// One field of a table-encoded hash: header, [ttl block], field bytes, value bytes. The top bit
+// of the field length says a ttl block (the ms, then the heap slot) leads the data; field names
+// are therefore capped at 2 GiB - 1 bytes and values at 4 GiB - 1 (longer input is cut there,
+// never past the block).
 struct HashField {
+  static constexpr uint32_t kTtlBit = 1u << 31;
+  static constexpr size_t kMaxFieldLen = kTtlBit - 1;
+  static constexpr size_t kTtlBlock = sizeof(int64_t) + sizeof(uint32_t);
+
   HashField* next;
-  uint32_t field_len;
+  uint32_t field_bits;  // field length | kTtlBit
   uint32_t value_len;
   char data[];
 
-  static HashField* New(std::string_view field, std::string_view value);
+  // A new block; with `when` >= 0 it carries that TTL (heap slot unset).
+  static HashField* New(std::string_view field, std::string_view value,
+                        int64_t when = kNoFieldTtl);
   static void Free(HashField* f) { std::free(f); }
-  std::string_view field() const { return {data, field_len}; }
-  std::string_view value() const { return {data + field_len, value_len}; }
+  bool has_ttl() const { return field_bits & kTtlBit; }
+  size_t field_len() const { return field_bits & ~kTtlBit; }
+  std::string_view field() const { return {data + ttl_bytes(), field_len()}; }
+  std::string_view value() const { return {data + ttl_bytes() + field_len(), value_len}; }
+  int64_t when() const {
+    if (!has_ttl()) return kNoFieldTtl;
+    int64_t w;
+    std::memcpy(&w, data, sizeof(w));
+    return w;
+  }
+  void set_when(int64_t w) { std::memcpy(data, &w, sizeof(w)); }
+  uint32_t heap_pos() const {
+    uint32_t p;
+    std::memcpy(&p, data + sizeof(int64_t), sizeof(p));
+    return p;
+  }
+  void set_heap_pos(uint32_t p) { std::memcpy(data + sizeof(int64_t), &p, sizeof(p)); }
+  // Bytes the block holds past the header.
+  size_t data_bytes() const { return ttl_bytes() + field_len() + value_len; }
+
+ private:
+  size_t ttl_bytes() const { return has_ttl() ? kTtlBlock : 0; }
 };
 
 struct HashFieldTraits {
@@ -65,56 +111,151 @@ class HashObject : public Object {
   HashObject() = default;
   ~HashObject() override;
 
-  const char* EncodingName() const override { return table_ ? "hashtable" : "listpack"; }
+  const char* EncodingName() const override {
+    return table_ ? "hashtable" : triplets_ ? "listpackex" : "listpack";
+  }
   size_t Footprint() const override;
   Object* Clone() const override;
 
   bool compact() const { return table_ == nullptr; }
-  size_t size() const { return table_ ? table_->size() : compact_size_; }
+  // Fields stored, expired or not.
+  size_t size() const { return table_ ? table_->dict.size() : compact_size_; }
   // The value of a field; the view stays valid until the next change to this hash.
   std::optional<std::string_view> Get(std::string_view field) const;
-  // Sets a field; true when it was new. Converts to the table when the limits say so.
-  bool Set(std::string_view field, std::string_view value, const CompactLimits& limits);
+  // The value and TTL (kNoFieldTtl when none) of a field; false when it is absent.
+  bool Lookup(std::string_view field, std::string_view* value, int64_t* when) const;
+  // Sets a field; true when it was new. Its TTL is dropped (HSET) unless keep_ttl (HINCRBY,
+  // HSETEX KEEPTTL). Converts to the table when the limits say so.
+  bool Set(std::string_view field, std::string_view value, const CompactLimits& limits,
+           bool keep_ttl = false);
   // Removes a field; true when it was there.
   bool Delete(std::string_view field);
   // Forces the table encoding (conversion past a limit, or loading a big hash).
   void ConvertToTable();
 
+  // Gives an existing field the TTL `when` (>= 0); false when the field is absent.
+  bool SetExpire(std::string_view field, int64_t when);
+  // Drops a field's TTL; false when it had none (or is absent).
+  bool Persist(std::string_view field);
+  // The earliest field TTL, kNoFieldTtl when no field has one.
+  int64_t MinExpire() const;
+  bool has_field_ttls() const { return MinExpire() != kNoFieldTtl; }
+  // Removes, earliest first, up to `max` fields whose TTL is <= now, calling fn(field) for each
+  // just before it goes; returns how many went.
+  template <typename Fn>
+  size_t ExpireFields(int64_t now, size_t max, Fn&& fn);
+
   // Every field and value, in storage order.
   template <typename Fn>
   void ForEach(Fn&& fn) const {
+    ForEachWithTtl([&](std::string_view f, std::string_view v, int64_t) { fn(f, v); });
+  }
+  // Every field, value and TTL (kNoFieldTtl when none), in storage order.
+  template <typename Fn>
+  void ForEachWithTtl(Fn&& fn) const {
     if (table_) {
-      table_->ForEach([&](HashField* f) { fn(f->field(), f->value()); });
+      table_->dict.ForEach([&](HashField* f) { fn(f->field(), f->value(), f->when()); });
       return;
     }
     CompactCursor c(compact_);
     while (!c.done()) {
       std::string_view f = c.Next();
       std::string_view v = c.Next();
-      fn(f, v);
+      int64_t when = triplets_ ? DecodeTtl(c.Next()) : kNoFieldTtl;
+      fn(f, v, when);
     }
   }
   // One HSCAN step. A compact hash is returned whole with cursor 0, as Redis does.
   template <typename Fn>
   uint64_t Scan(uint64_t cursor, Fn&& fn) {
+    return ScanWithTtl(cursor, [&](std::string_view f, std::string_view v, int64_t) { fn(f, v); });
+  }
+  template <typename Fn>
+  uint64_t ScanWithTtl(uint64_t cursor, Fn&& fn) {
     if (!table_) {
-      ForEach(fn);
+      ForEachWithTtl(fn);
       return 0;
     }
-    return table_->Scan(cursor, [&](HashField* f) { fn(f->field(), f->value()); });
+    return table_->dict.Scan(cursor, [&](HashField* f) { fn(f->field(), f->value(), f->when()); });
   }
   // A uniformly random field and its value; the hash must not be empty.
   std::pair<std::string_view, std::string_view> Random(uint64_t (*rnd)()) const;
 
+  // The compact ttl item for `when` and back (exposed for the RDB codec and tests).
+  static std::string EncodeTtl(int64_t when);
+  static int64_t DecodeTtl(std::string_view item);
+
  private:
   using Table = Dict<HashField, HashFieldTraits>;
+  // The table encoding: the dict, the bytes of its blocks (for Footprint) and the min-heap of
+  // its volatile fields by TTL (each field knows its slot).
+  struct FieldTable {
+    explicit FieldTable(uint64_t seed) : dict(seed) {}
+    Table dict;
+    size_t bytes = 0;
+    std::vector<HashField*> heap;
+  };
+
+  size_t stride() const { return triplets_ ? 3 : 2; }
   // Position of the field's item in the compact buffer, or npos.
   size_t CompactFind(std::string_view field) const;
+  // The byte length of the record (field, value[, ttl]) starting at `at`.
+  size_t CompactRecordLen(size_t at) const;
+  // Inserts a triplet where its TTL orders it (fields without one go last).
+  void CompactInsertTriplet(std::string_view field, std::string_view value, int64_t when);
+  // Adds an empty ttl to every pair, or strips them all (once no field has a TTL).
+  void CompactToTriplets();
+  void CompactToPairs();
+  // Strips the triplets / frees the heap once no field has a TTL left.
+  void DropTtlLayoutIfUnused();
 
-  std::string compact_;      // the compact encoding (empty once converted)
-  uint32_t compact_size_ = 0;  // fields held in compact_
-  std::unique_ptr<Table> table_;
-  size_t table_bytes_ = 0;  // bytes of the table's field blocks, for Footprint()
+  void TableAdd(HashField* f);
+  void TableFree(HashField* f);
+  void HeapPush(HashField* f);
+  void HeapRemove(HashField* f);
+  void HeapFix(size_t pos);
+  void HeapSwap(size_t a, size_t b);
+  bool HeapLess(size_t a, size_t b) const {
+    return table_->heap[a]->when() < table_->heap[b]->when();
+  }
+
+  std::string compact_;         // the compact encoding (empty once converted)
+  uint32_t compact_size_ = 0;   // fields held in compact_
+  bool triplets_ = false;       // compact_ holds field, value, ttl triplets
+  std::unique_ptr<FieldTable> table_;
 };
+
+template <typename Fn>
+size_t HashObject::ExpireFields(int64_t now, size_t max, Fn&& fn) {
+  size_t n = 0;
+  if (table_) {
+    std::vector<HashField*>& heap = table_->heap;
+    while (n < max && !heap.empty() && heap.front()->when() <= now) {
+      HashField* f = heap.front();
+      fn(f->field());
+      table_->dict.Unlink(f->field());
+      HeapRemove(f);
+      TableFree(f);
+      ++n;
+    }
+    if (n > 0) table_->dict.ShrinkIfNeeded();
+  } else if (triplets_) {
+    CompactCursor c(compact_);
+    const char* cut = compact_.data();
+    while (n < max && !c.done()) {
+      std::string_view f = c.Next();
+      c.Next();
+      int64_t when = DecodeTtl(c.Next());
+      if (when == kNoFieldTtl || when > now) break;
+      fn(f);
+      cut = c.pos();
+      ++n;
+    }
+    compact_.erase(0, static_cast<size_t>(cut - compact_.data()));
+    compact_size_ -= static_cast<uint32_t>(n);
+  }
+  if (n > 0) DropTtlLayoutIfUnused();
+  return n;
+}
 
 }  // namespace sable

@@ -486,16 +486,16 @@ def test_we_load_real_redis_rdb(server, make_server):
 
 @needs_redis
 @pytest.mark.skipif(is_real_redis(), reason="Sable's refusal of types it lacks")
-def test_real_redis_list_is_refused_by_name(server, make_server):
+def test_real_redis_stream_is_refused_by_name(server, make_server):
     real = make_server(binary=REDIS_SERVER)
     rc = real.client()
     rc.set("s", "v")
-    rc.rpush("l", "a")
+    rc.xadd("x", {"f": "v"})
     rc.save()
     server.stop()
     shutil.copy(os.path.join(real.dir, "dump.rdb"), os.path.join(server.dir, "dump.rdb"))
     out = start_fails(server)
-    assert "Can't load RDB: type 'list' (RDB type 18) is not supported yet" in out, out
+    assert "Can't load RDB: type 'stream' (RDB type 19) is not supported yet" in out, out
 
 
 # -- DUMP / RESTORE -----------------------------------------------------------------------------
@@ -558,7 +558,7 @@ def test_dump_restore_across_real_redis(server, make_server):
         c.restore("ours-" + k, 0, rc.dump(k))
         assert rc.restore("from-sable-" + k, 0, c.dump("ours-" + k)) == b"OK"
         assert rc.hgetall("from-sable-" + k) == rc.hgetall(k)
-    rc.rpush("l", "a")
+    rc.xadd("x", {"f": "v"})
     if not is_real_redis():
-        with pytest.raises(redis.ResponseError, match="type 'list'.*not supported yet"):
-            c.restore("l", 0, rc.dump("l"))
+        with pytest.raises(redis.ResponseError, match="type 'stream'.*not supported yet"):
+            c.restore("x", 0, rc.dump("x"))

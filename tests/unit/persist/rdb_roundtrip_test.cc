@@ -201,10 +201,10 @@ std::string HandMade(std::string_view body, int version = 10) {
 
 TEST_F(RdbRoundTripTest, MissingTypesAreNamed) {
   auto other = NewServer();
-  // A quicklist as Redis 7.0 writes it; refused before its payload is even read.
-  std::string body = std::string("\xfe\x00\x12\x01l", 5);
+  // A stream as Redis 7.0 writes it; refused before its payload is even read.
+  std::string body = std::string("\xfe\x00\x13\x01s", 5);
   EXPECT_EQ(LoadInto(*other, HandMade(body)),
-            "Can't load RDB: type 'list' (RDB type 18) is not supported yet");
+            "Can't load RDB: type 'stream' (RDB type 19) is not supported yet");
   body = std::string("\x08\x01k", 3);
   EXPECT_EQ(LoadInto(*other, HandMade(body)), "Unknown RDB encoding type 8");
   body = std::string("\xf5", 1);
@@ -308,12 +308,12 @@ TEST_F(RdbRoundTripTest, DumpPayloadFormat) {
   for (int i = 0; i < 8; ++i) newer.push_back(static_cast<char>(c2 >> (8 * i)));
   EXPECT_FALSE(VerifyDumpPayload(newer));  // RDB version 13
 
-  std::string hash = std::string("\x12\x00", 2) + std::string("\x0a\x00", 2);
-  uint64_t c3 = Crc64(0, hash.data(), hash.size());
-  for (int i = 0; i < 8; ++i) hash.push_back(static_cast<char>(c3 >> (8 * i)));
-  ASSERT_TRUE(VerifyDumpPayload(hash));
-  EXPECT_EQ(DecodeDumpPayload("h", hash, RdbLoadEnv{}, &err), nullptr);
-  EXPECT_THAT(err, ::testing::HasSubstr("type 'list' (RDB type 18) is not supported yet"));
+  std::string stream = std::string("\x13\x00", 2) + std::string("\x0a\x00", 2);
+  uint64_t c3 = Crc64(0, stream.data(), stream.size());
+  for (int i = 0; i < 8; ++i) stream.push_back(static_cast<char>(c3 >> (8 * i)));
+  ASSERT_TRUE(VerifyDumpPayload(stream));
+  EXPECT_EQ(DecodeDumpPayload("h", stream, RdbLoadEnv{}, &err), nullptr);
+  EXPECT_THAT(err, ::testing::HasSubstr("type 'stream' (RDB type 19) is not supported yet"));
 }
 
 TEST_F(RdbRoundTripTest, DumpRestoreCommands) {

@@ -1,0 +1,98 @@
+// Clients blocked on keys (BLPOP, BRPOP, BLMOVE, BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP, and later
+// XREAD): a blocking command that finds nothing to serve parks its client here with the keys it
+// waits on. When one of those keys comes into existence (any source: a command, EXEC, the
+// replication stream, RESTORE, RENAME/MOVE/COPY, SWAPDB), the waiting clients are tried again
+// after the command that created it, in the order they blocked, by re-running their command (as
+// Redis 7.2 does): the command either serves itself, replying and propagating the non-blocking
+// form it amounts to, or stays blocked. A blocked client reads no further input until it is
+// served, times out, is unblocked by CLIENT UNBLOCK, or disconnects.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "server/store/entry.h"
+
+namespace sable {
+
+class Client;
+class CommandContext;
+class Server;
+struct CommandSpec;
+
+// What a blocked command answers when its time runs out.
+enum class TimeoutReply { kNullArray, kNullBulk };
+
+class Blocking {
+ public:
+  explicit Blocking(Server& server) : server_(server) {}
+
+  // Parses a blocking timeout in seconds (fractions allowed; 0 = forever) into milliseconds
+  // (-1 = forever). Replies Redis's error and returns false when it is not valid.
+  static bool ParseTimeout(CommandContext& ctx, std::string_view arg, int64_t* ms);
+  // Whether this invocation may block: not inside MULTI/EXEC, a script, or a replay.
+  static bool MayBlock(CommandContext& ctx);
+
+  // Parks the client of ctx on keys holding `type` values, for timeout_ms (-1 = forever). When
+  // the command is being re-run for a key that turned out not to serve it, the client keeps its
+  // place and its original deadline.
+  void Block(CommandContext& ctx, const std::vector<std::string_view>& keys, ObjType type,
+             int64_t timeout_ms, TimeoutReply reply);
+  bool IsBlocked(const Client* c) const { return blocked_.count(ClientId(c)) != 0; }
+  size_t blocked_count() const { return blocked_.size(); }
+
+  // A key of db came into existence or changed type: its waiters are tried after the current
+  // command. Cheap when nobody waits.
+  void KeyAdded(int db, std::string_view key) {
+    if (!waiters_.empty()) SignalKey(db, key);
+  }
+  // The db was swapped or emptied: every key waited on there is checked again.
+  void DbChanged(int db);
+  // Tries the waiters of every signalled key; called when a top-level command ends.
+  void ServeReady();
+  bool has_ready() const { return !ready_.empty(); }
+
+  // CLIENT UNBLOCK: ends the wait with the timeout reply, or with the UNBLOCKED error. False
+  // when the client is not blocked on keys.
+  bool Unblock(Client* c, bool error);
+  // The client is going away: forget it everywhere.
+  void ClientGone(Client* c);
+
+ private:
+  struct State {
+    int db = 0;
+    ObjType type = ObjType::kList;
+    TimeoutReply reply = TimeoutReply::kNullArray;
+    uint64_t timer = 0;
+    const CommandSpec* cmd = nullptr;
+    std::vector<std::string> argv;
+    std::vector<std::string> keys;
+  };
+  using KeyId = std::pair<int, std::string>;
+
+  static uint64_t ClientId(const Client* c);
+  void SignalKey(int db, std::string_view key);
+  // Re-runs one waiter's command; true when it was served (or left).
+  bool TryServe(uint64_t id);
+  // Removes a client from the tables and cancels its timer.
+  void Forget(uint64_t id);
+  // Forget, then let its connection read again.
+  void Release(uint64_t id);
+  void Timeout(uint64_t id);
+
+  Server& server_;
+  std::map<uint64_t, State> blocked_;
+  std::map<KeyId, std::deque<uint64_t>> waiters_;  // in blocking order
+  std::vector<KeyId> ready_;
+  // While a waiter's command re-runs: its id, and whether it asked to block again.
+  uint64_t rerunning_ = 0;
+  bool blocked_again_ = false;
+  bool serving_ = false;
+};
+
+}  // namespace sable
