@@ -30,22 +30,35 @@ size_t ElementSize(size_t len) { return len + 2 * VarintLen(len); }
 
 }  // namespace
 
-void ListObject::AppendElement(std::string* buf, std::string_view v) {
-  char tmp[10];
+namespace {
+
+// The element's length as a varint; returns its byte count.
+size_t EncodeLength(size_t len, char* tmp) {
   size_t n = 0;
-  size_t len = v.size();
   do {
     uint8_t b = len & 0x7f;
     len >>= 7;
     if (len != 0) b |= 0x80;
     tmp[n++] = static_cast<char>(b);
   } while (len != 0);
-  buf->append(tmp, n);
-  buf->append(v);
-  // The same varint, last byte first, so a reader coming from the end meets the low bits first.
-  for (size_t i = 0; i < n; ++i) buf->push_back(tmp[i]);
-  std::reverse(buf->end() - static_cast<ptrdiff_t>(n), buf->end());
+  return n;
 }
+
+template <typename Buf>
+void AppendFramed(Buf* buf, std::string_view v) {
+  char head[10], tail[10];
+  size_t n = EncodeLength(v.size(), head);
+  // The same varint, last byte first, so a reader coming from the end meets the low bits first.
+  for (size_t i = 0; i < n; ++i) tail[i] = head[n - 1 - i];
+  buf->append(head, n);
+  buf->append(v);
+  buf->append(tail, n);
+}
+
+}  // namespace
+
+void ListObject::AppendElement(std::string* buf, std::string_view v) { AppendFramed(buf, v); }
+void ListObject::AppendElement(ByteBuf* buf, std::string_view v) { AppendFramed(buf, v); }
 
 std::string_view ListObject::ReadForward(const char** p) {
   const auto* q = reinterpret_cast<const uint8_t*>(*p);
@@ -124,7 +137,7 @@ void ListObject::Open(size_t k) {
   if (!node.lzf) return;
   std::string raw;
   RawOf(node, &raw);
-  node.data = std::move(raw);
+  node.data.assign(raw);
   node.lzf = false;
 }
 
@@ -140,9 +153,7 @@ void ListObject::Settle(size_t k) {
   unsigned int n = lzf_compress(node.data.data(), node.raw_size, out.data(),
                                 static_cast<unsigned int>(out.size()));
   if (n == 0) return;  // does not shrink enough: stays raw
-  out.resize(n);
-  out.shrink_to_fit();
-  node.data = std::move(out);
+  node.data.assign(std::string_view(out.data(), n));
   node.lzf = true;
 }
 
@@ -160,7 +171,7 @@ void ListObject::Push(std::string_view value, bool front) {
   size_t bytes = ElementSize(value.size());
   if (nodes_.empty() || !Fits(front ? nodes_.front() : nodes_.back(), bytes)) {
     if (front) {
-      nodes_.emplace_front();
+      nodes_.emplace(nodes_.begin());
     } else {
       nodes_.emplace_back();
     }
@@ -199,7 +210,7 @@ std::string ListObject::Pop(bool front) {
   --count_;
   if (node.count == 0) {
     if (front) {
-      nodes_.pop_front();
+      nodes_.erase(nodes_.begin());
     } else {
       nodes_.pop_back();
     }
@@ -283,7 +294,7 @@ bool ListObject::Insert(std::string_view pivot, std::string_view value, bool aft
         // Split at the insertion point; the new element ends the left half when it fits there,
         // else starts the right half, else gets a node of its own.
         Node right;
-        right.data = node.data.substr(off);
+        right.data.assign(node.data.view().substr(off));
         right.count = node.count - static_cast<uint32_t>(index);
         right.raw_size = static_cast<uint32_t>(right.data.size());
         node.data.resize(off);
@@ -291,7 +302,7 @@ bool ListObject::Insert(std::string_view pivot, std::string_view value, bool aft
         node.raw_size = static_cast<uint32_t>(off);
         Node mid;
         if (node.count > 0 && Fits(node, item.size())) {
-          node.data += item;
+          node.data.append(item);
           ++node.count;
           node.raw_size = static_cast<uint32_t>(node.data.size());
         } else if (right.count > 0 && Fits(right, item.size())) {
@@ -299,7 +310,7 @@ bool ListObject::Insert(std::string_view pivot, std::string_view value, bool aft
           ++right.count;
           right.raw_size = static_cast<uint32_t>(right.data.size());
         } else {
-          mid.data = std::move(item);
+          mid.data.assign(item);
           mid.count = 1;
           mid.raw_size = static_cast<uint32_t>(mid.data.size());
         }
@@ -348,7 +359,7 @@ size_t ListObject::Remove(std::string_view value, int64_t count) {
     }
     kept.append(raw.substr(pos));
     Node& node = nodes_[k];
-    node.data = std::move(kept);
+    node.data.assign(kept);
     node.lzf = false;
     node.count -= static_cast<uint32_t>(take);
     node.raw_size = static_cast<uint32_t>(node.data.size());
@@ -367,7 +378,7 @@ void ListObject::DropFront(size_t n) {
   while (n > 0 && !nodes_.empty() && nodes_.front().count <= n) {
     n -= nodes_.front().count;
     count_ -= nodes_.front().count;
-    nodes_.pop_front();
+    nodes_.erase(nodes_.begin());
   }
   if (n == 0 || nodes_.empty()) return;
   Open(0);

@@ -1,5 +1,5 @@
-// The list value type: a deque of nodes, each node one contiguous buffer of elements (Redis's
-// quicklist of listpacks). An element is stored as its length (a varint), its bytes, and the
+// The list value type: a vector of nodes, each node one contiguous, exactly sized buffer of
+// elements (Redis's quicklist of listpacks, without its linked-list node headers). An element is stored as its length (a varint), its bytes, and the
 // length again written backwards, so a node is walked from either end without an index: that is
 // what LPOP/RPOP and LRANGE from the tail need. Nodes fill up to `list-max-listpack-size`
 // (entries when positive, 4..64 KB when negative); with `list-compress-depth` d, every node but
@@ -7,13 +7,13 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "server/store/entry.h"
+#include "server/util/byte_buf.h"
 
 namespace sable {
 
@@ -118,12 +118,13 @@ class ListObject : public Object {
 
   // Element codec of the node buffers (exposed for tests).
   static void AppendElement(std::string* buf, std::string_view v);
+  static void AppendElement(ByteBuf* buf, std::string_view v);
   static std::string_view ReadForward(const char** p);
   static std::string_view ReadBackward(const char** end);
 
  private:
   struct Node {
-    std::string data;     // the elements, or their LZF form when lzf
+    ByteBuf data;         // the elements, or their LZF form when lzf
     uint32_t count = 0;   // elements in the node
     uint32_t raw_size = 0;  // bytes of the elements uncompressed
     bool lzf = false;
@@ -147,7 +148,7 @@ class ListObject : public Object {
   void DropFront(size_t n);
   void DropBack(size_t n);
 
-  std::deque<Node> nodes_;
+  std::vector<Node> nodes_;  // a vector: one exact block for the common one-node list
   size_t count_ = 0;
   int16_t fill_;
   uint16_t depth_;
