@@ -87,6 +87,11 @@ class Cluster {
   // TRYAGAIN, CROSSSLOT, CLUSTERDOWN), with Redis's exact text (no '-'). For EXEC, the
   // queued commands decide. The dispatcher clears the client's ASKING after each command.
   std::string Route(Client* c, const CommandSpec* cmd, const std::vector<std::string_view>& args);
+  // For a client blocked on `keys` (BLPOP...): the error that ends its wait because the
+  // cluster went down or a key's slot is now served elsewhere (CLUSTERDOWN, MOVED), or "" to
+  // keep waiting. A slot being imported here keeps its waiters, as Redis's
+  // clusterRedirectBlockedClientIfNeeded().
+  std::string BlockedRedirect(const std::vector<std::string>& keys);
 
   // ---- Role changes (cluster.cc) --------------------------------------------------------
   // Makes this node a replica of `primary`: drops our slots, starts replication from its

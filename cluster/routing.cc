@@ -133,4 +133,16 @@ std::string Cluster::Route(Client* c, const CommandSpec* cmd,
   return "";
 }
 
+std::string Cluster::BlockedRedirect(const std::vector<std::string>& keys) {
+  if (!state_.ok()) return std::string(kDown);
+  for (const std::string& key : keys) {
+    int slot = KeySlot(key);
+    Node* owner = state_.owner(slot);
+    if (owner == &state_.myself() || state_.importing_from(slot) != nullptr) continue;
+    if (owner == nullptr) return std::string(kUnbound);
+    return Redirect("MOVED", slot, *owner);
+  }
+  return "";
+}
+
 }  // namespace sable::cluster

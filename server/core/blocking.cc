@@ -5,6 +5,7 @@
 #include <climits>
 #include <cmath>
 
+#include "cluster/cluster.h"
 #include "server/core/client.h"
 #include "server/core/context.h"
 #include "server/core/server.h"
@@ -178,6 +179,22 @@ bool Blocking::Unblock(Client* c, bool error) {
 void Blocking::ClientGone(Client* c) {
   // No Resume: the connection is closing.
   if (!blocked_.empty()) Forget(c->id());
+}
+
+void Blocking::RedirectMoved() {
+  cluster::Cluster* cluster = server_.cluster();
+  if (cluster == nullptr || blocked_.empty()) return;
+  std::vector<uint64_t> ended;
+  for (auto& [id, st] : blocked_) {
+    std::string err = cluster->BlockedRedirect(st.keys);
+    if (err.empty()) continue;
+    if (Client* c = server_.FindClient(id)) {
+      c->rb().SendError(err);
+      c->ScheduleFlush();
+    }
+    ended.push_back(id);
+  }
+  for (uint64_t id : ended) Release(id);
 }
 
 }  // namespace sable

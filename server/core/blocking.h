@@ -62,6 +62,9 @@ class Blocking {
   bool Unblock(Client* c, bool error);
   // The client is going away: forget it everywhere.
   void ClientGone(Client* c);
+  // Cluster mode, every cron: waiters whose keys' slots moved away (or whose cluster went
+  // down) get the redirection error instead of waiting on.
+  void RedirectMoved();
 
  private:
   struct State {

@@ -313,6 +313,7 @@ void Server::Cron() {
     d->RehashFor(1000 / static_cast<int64_t>(dbs_.size()) + 1);
   }
   CloseIdleClients(now);
+  blocking_.RedirectMoved();
   for (auto& [id, c] : clients_) CheckOutputLimits(c);
   // instantaneous_ops_per_sec, sampled as Redis does.
   int64_t dt = now - stats_.ops_sample_time_ms;

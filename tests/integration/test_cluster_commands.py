@@ -597,3 +597,27 @@ def test_sharded_pubsub_in_exec_is_not_a_key(make_server):
     # A key in the same slot is still asked for at the target.
     assert c.call("MULTI") == "OK"
     assert c.call("GET", "{%s}gone" % M) == RespError("ASK %d %s" % (MIG, PEER_ADDR))
+
+
+def test_blocked_clients_follow_their_slot(make_server, reference):
+    """A client blocked on a key whose slot goes to another node gets MOVED when the slot
+    leaves (Redis's clusterRedirectBlockedClientIfNeeded); waiters on the slots that stay go
+    on waiting and are served."""
+    moving, staying = tag_for(7), tag_for(8)
+    servers = [start_node(make_server, conf=TWO_NODES)]
+    if reference is not None:
+        servers.append(reference(conf=TWO_NODES))
+    for s in servers:
+        eventually(lambda: state_ok(s), timeout=10)
+        gone = RawConn(s.raw())
+        gone.send("BLPOP", "{%s}q" % moving, 0)
+        stays = RawConn(s.raw())
+        stays.send("BRPOP", "{%s}q" % staying, 0)
+        admin = s.conn()
+        eventually(lambda: b"blocked_clients:2" in admin.call("INFO", "clients"), timeout=5)
+        assert admin.call("CLUSTER", "SETSLOT", 7, "NODE", PEER) == "OK"
+        assert gone.read_raw(timeout=5) == b"-MOVED 7 %s\r\n" % PEER_ADDR.encode()
+        eventually(lambda: b"blocked_clients:1" in admin.call("INFO", "clients"), timeout=5)
+        assert admin.call("RPUSH", "{%s}q" % staying, "job") == 1
+        assert stays.read_raw(timeout=5) == b"*2\r\n$%d\r\n{%s}q\r\n$3\r\njob\r\n" % (
+            len(staying) + 3, staying.encode())
