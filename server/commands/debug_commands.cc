@@ -20,7 +20,9 @@
 #include "server/resp/errors.h"
 #include "server/store/hash_object.h"
 #include "server/store/list_object.h"
+#include "server/store/zset_object.h"
 #include "server/util/clock.h"
+#include "server/util/numbers.h"
 #include "server/util/sha1.h"
 #include "server/util/strings.h"
 
@@ -196,6 +198,15 @@ void MixValue(Db& db, const Entry* e, Digest& digest) {
   } else if (e->type() == ObjType::kList) {
     // Each element in order into the key's digest: order matters for a list.
     e->As<ListObject>()->ForEach([&](std::string_view v) { MixDigest(digest, v.data(), v.size()); });
+  } else if (e->type() == ObjType::kZSet) {
+    // Per element: member then its "%.17g" score into a fresh digest, XORed in (any order).
+    char buf[kDoubleBufSize];
+    e->As<ZSetObject>()->ForEach([&](std::string_view m, double s) {
+      Digest d{};
+      MixDigest(d, m.data(), m.size());
+      MixDigest(d, buf, FormatDouble(s, buf));
+      XorDigest(digest, d.data(), d.size());
+    });
   } else {
     std::string payload, err;
     if (DumpPayload(*e, false, &payload, &err)) MixDigest(digest, payload.data(), payload.size());

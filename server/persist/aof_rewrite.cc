@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -16,6 +17,8 @@
 #include "server/persist/rdb_writer.h"
 #include "server/store/hash_object.h"
 #include "server/store/list_object.h"
+#include "server/store/zset_object.h"
+#include "server/util/numbers.h"
 
 namespace sable {
 namespace {
@@ -68,6 +71,25 @@ bool AppendValueCommands(const Entry& e, std::string* out, std::vector<std::stri
         if (argv->size() == 2 + kItemsPerCommand) {
           AppendRespCommand(out, *argv);
           argv->clear();
+        }
+      });
+      if (!argv->empty()) AppendRespCommand(out, *argv);
+      return true;
+    }
+    case ObjType::kZSet: {
+      argv->clear();
+      std::vector<std::string> scores;  // the texts argv points into, one batch at a time
+      scores.reserve(kItemsPerCommand);
+      char buf[kDoubleBufSize];
+      e.As<ZSetObject>()->ForEach([&](std::string_view m, double s) {
+        if (argv->empty()) *argv = {"ZADD", e.key()};
+        scores.emplace_back(buf, FormatDouble(s, buf));
+        argv->push_back(scores.back());
+        argv->push_back(m);
+        if (argv->size() == 2 + 2 * kItemsPerCommand) {
+          AppendRespCommand(out, *argv);
+          argv->clear();
+          scores.clear();
         }
       });
       if (!argv->empty()) AppendRespCommand(out, *argv);

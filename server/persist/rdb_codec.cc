@@ -25,7 +25,7 @@ const std::vector<CodecRow>& Rows() {
                         kRdbTypeListQuicklist2}, &ListRdbCodec()},
       {ObjType::kSet, {kRdbTypeSet, kRdbTypeSetIntset, kRdbTypeSetListpack}, nullptr},
       {ObjType::kZSet, {kRdbTypeZset, kRdbTypeZset2, kRdbTypeZsetZiplist, kRdbTypeZsetListpack},
-       nullptr},
+       &ZSetRdbCodec()},
   };
   return rows;
 }
