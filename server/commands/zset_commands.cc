@@ -114,8 +114,8 @@ bool ParseScore(std::string_view s, double* out) { return ParseDouble(s, out); }
 // included, as Redis), NaN refused.
 bool ParseScoreBound(std::string_view arg, double* v, bool* exclusive) {
   *exclusive = !arg.empty() && arg[0] == '(';
+  // An empty number is 0 there, as strtod leaves it.
   std::string s(arg.substr(*exclusive ? 1 : 0));
-  if (s.empty()) return false;
   char* end = nullptr;
   *v = std::strtod(s.c_str(), &end);
   return end == s.c_str() + s.size() && !std::isnan(*v);
@@ -224,6 +224,7 @@ std::vector<Element> Collect(const ZSetObject* z, const Range& r) {
   if (skip >= avail) return out;
   size_t take = avail - skip;
   if (r.limit >= 0) take = std::min(take, static_cast<size_t>(r.limit));
+  if (take == 0) return out;
   out.reserve(take);
   size_t from = r.rev ? last - 1 - skip : first + skip;
   z->Walk(from, r.rev, [&](std::string_view m, double s) {

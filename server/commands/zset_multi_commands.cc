@@ -56,11 +56,8 @@ void PopCommand(CommandContext& ctx, bool min) {
   int64_t count = 1;
   bool has_count = ctx.argc() == 3;
   if (has_count) {
-    if (!ParseInt64(ctx.arg(2), &count)) {
-      ctx.rb.SendError(errors::kNotInteger);
-      return;
-    }
-    if (count < 0) {
+    // One error for a negative count and for no integer at all, as Redis 7.0.
+    if (!ParseInt64(ctx.arg(2), &count) || count < 0) {
       ctx.rb.SendError(kMustBePositive);
       return;
     }

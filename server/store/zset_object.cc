@@ -100,6 +100,8 @@ std::optional<ZSetObject::Slot> ZSetObject::FindCompact(std::string_view m) cons
 }
 
 void ZSetObject::InsertCompact(std::string_view m, double s) {
+  // Redis's listpack keeps a zero score as the integer 0: -0 reads back as 0 there.
+  if (s == 0) s = 0;
   const char* base = buf_.data();
   const char* p = base;
   for (size_t i = 0; i < count_; ++i) {
