@@ -20,6 +20,7 @@
 #include "server/resp/errors.h"
 #include "server/store/hash_object.h"
 #include "server/store/list_object.h"
+#include "server/store/set_object.h"
 #include "server/store/zset_object.h"
 #include "server/util/clock.h"
 #include "server/util/numbers.h"
@@ -198,6 +199,10 @@ void MixValue(Db& db, const Entry* e, Digest& digest) {
   } else if (e->type() == ObjType::kList) {
     // Each element in order into the key's digest: order matters for a list.
     e->As<ListObject>()->ForEach([&](std::string_view v) { MixDigest(digest, v.data(), v.size()); });
+  } else if (e->type() == ObjType::kSet) {
+    // Each member XORed straight into the key's digest: order never matters.
+    e->As<SetObject>()->ForEach(
+        [&](std::string_view m) { XorDigest(digest, m.data(), m.size()); });
   } else if (e->type() == ObjType::kZSet) {
     // Per element: member then its "%.17g" score into a fresh digest, XORed in (any order).
     char buf[kDoubleBufSize];

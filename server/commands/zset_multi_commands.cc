@@ -3,6 +3,7 @@
 // algebra (ZUNION, ZINTER, ZDIFF, their STORE forms, ZINTERCARD) and ZSCAN.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "server/core/blocking.h"
 #include "server/core/server.h"
 #include "server/resp/errors.h"
+#include "server/store/set_object.h"
 #include "server/util/glob.h"
 #include "server/util/numbers.h"
 #include "server/util/strings.h"
@@ -266,11 +268,27 @@ void AggregateInto(double* target, double v, Aggregate agg) {
   }
 }
 
-// One input of ZUNION/ZINTER/ZDIFF: a sorted set, or nothing for a missing key.
+// One input of ZUNION/ZINTER/ZDIFF: a sorted set, a plain set (every member scores 1, as
+// Redis's zsetopsrc over a set), or nothing for a missing key.
 struct Input {
   ZSetObject* z = nullptr;
+  SetObject* set = nullptr;
   double weight = 1;
-  size_t size() const { return z ? z->size() : 0; }
+  bool present() const { return z != nullptr || set != nullptr; }
+  size_t size() const { return z ? z->size() : set ? set->size() : 0; }
+  template <typename Fn>
+  void ForEach(Fn&& fn) const {
+    if (z != nullptr) {
+      z->ForEach(fn);
+    } else if (set != nullptr) {
+      set->ForEach([&](std::string_view m) { fn(m, 1.0); });
+    }
+  }
+  std::optional<double> Score(std::string_view m) const {
+    if (z != nullptr) return z->Score(m);
+    if (set != nullptr && set->Contains(m)) return 1.0;
+    return std::nullopt;
+  }
 };
 
 // The computed result of one operation, sorted as a sorted set orders it.
@@ -283,8 +301,7 @@ std::vector<Element> Compute(std::vector<Input>& inputs, SetOp op, Aggregate agg
   if (op == SetOp::kUnion) {
     std::unordered_map<std::string, double> acc;
     for (const Input& in : inputs) {
-      if (in.z == nullptr) continue;
-      in.z->ForEach([&](std::string_view m, double s) {
+      in.ForEach([&](std::string_view m, double s) {
         double v = weighted(s, in.weight);
         auto [it, fresh] = acc.try_emplace(std::string(m), v);
         if (!fresh) AggregateInto(&it->second, v, agg);
@@ -302,21 +319,21 @@ std::vector<Element> Compute(std::vector<Input>& inputs, SetOp op, Aggregate agg
     std::stable_sort(order.begin(), order.end(),
                      [&](size_t a, size_t b) { return inputs[a].size() < inputs[b].size(); });
     const Input& first = inputs[order[0]];
-    first.z->ForEach([&](std::string_view m, double s) {
+    first.ForEach([&](std::string_view m, double s) {
       double v = weighted(s, first.weight);
       for (size_t k = 1; k < order.size(); ++k) {
         const Input& other = inputs[order[k]];
-        std::optional<double> os = other.z->Score(m);
+        std::optional<double> os = other.Score(m);
         if (!os) return;
         AggregateInto(&v, weighted(*os, other.weight), agg);
       }
       out.emplace_back(std::string(m), v);
     });
   } else {
-    if (inputs[0].z == nullptr) return out;
-    inputs[0].z->ForEach([&](std::string_view m, double s) {
+    if (!inputs[0].present()) return out;
+    inputs[0].ForEach([&](std::string_view m, double s) {
       for (size_t k = 1; k < inputs.size(); ++k) {
-        if (inputs[k].z != nullptr && inputs[k].z->Score(m)) return;
+        if (inputs[k].Score(m)) return;
       }
       out.emplace_back(std::string(m), s);
     });
@@ -347,12 +364,20 @@ bool ReadInputs(CommandContext& ctx, size_t numkeys_at, std::vector<Input>* inpu
   }
   inputs->resize(static_cast<size_t>(numkeys));
   for (size_t i = 0; i < inputs->size(); ++i) {
-    OpResult<ZSetObject*> r = zset::Find(ctx.db(), ctx.arg(numkeys_at + 1 + i));
-    if (r.status() == OpStatus::kWrongType) {
+    Entry* e = ctx.db().Find(ctx.arg(numkeys_at + 1 + i));
+    if (e == nullptr) {
+      ++Db::misses;
+      continue;
+    }
+    ++Db::hits;
+    if (e->type() == ObjType::kZSet) {
+      (*inputs)[i].z = e->As<ZSetObject>();
+    } else if (e->type() == ObjType::kSet) {
+      (*inputs)[i].set = e->As<SetObject>();
+    } else {
       ctx.rb.SendError(errors::kWrongType);
       return false;
     }
-    if (r.ok()) (*inputs)[i].z = r.value();
   }
   *next = numkeys_at + 1 + inputs->size();
   return true;

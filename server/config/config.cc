@@ -679,6 +679,8 @@ std::vector<Directive> BuildTable() {
                         "list-max-ziplist-size"));
   t.push_back(Int("list-compress-depth", &C::list_compress_depth, 0, INT_MAX));
   t.push_back(UInt("set-max-intset-entries", &C::set_max_intset_entries, 0, LONG_MAX));
+  t.push_back(UInt("set-max-listpack-entries", &C::set_max_listpack_entries, 0, LONG_MAX));
+  t.push_back(UInt("set-max-listpack-value", &C::set_max_listpack_value, 0, LONG_MAX));
   t.push_back(WithAlias(UInt("zset-max-listpack-entries", &C::zset_max_listpack_entries, 0,
                              LONG_MAX),
                         "zset-max-ziplist-entries"));

@@ -237,6 +237,8 @@ struct ServerConfig {
   int list_max_listpack_size = -2;  // Quicklist node size (negative = size class, -2 = 8 KB).
   int list_compress_depth = 0;    // Uncompressed quicklist nodes at each end (0 = none).
   uint64_t set_max_intset_entries = 512;  // Integer sets up to this size stay intsets.
+  uint64_t set_max_listpack_entries = 128;  // Small sets up to this size stay listpacks.
+  uint64_t set_max_listpack_value = 64;     // ...and members up to this many bytes.
   uint64_t zset_max_listpack_entries = 128;  // Sorted sets up to this many members stay listpacks.
   uint64_t zset_max_listpack_value = 64;     // ...and members up to this many bytes.
   uint64_t hll_sparse_max_bytes = 3000;  // HyperLogLog sparse representation limit.

@@ -17,6 +17,7 @@
 #include "server/persist/rdb_writer.h"
 #include "server/store/hash_object.h"
 #include "server/store/list_object.h"
+#include "server/store/set_object.h"
 #include "server/store/zset_object.h"
 #include "server/util/numbers.h"
 
@@ -71,6 +72,23 @@ bool AppendValueCommands(const Entry& e, std::string* out, std::vector<std::stri
         if (argv->size() == 2 + kItemsPerCommand) {
           AppendRespCommand(out, *argv);
           argv->clear();
+        }
+      });
+      if (!argv->empty()) AppendRespCommand(out, *argv);
+      return true;
+    }
+    case ObjType::kSet: {
+      argv->clear();
+      std::vector<std::string> ints;  // intset members formatted, one batch at a time
+      ints.reserve(kItemsPerCommand);
+      e.As<SetObject>()->ForEach([&](std::string_view m) {
+        if (argv->empty()) *argv = {"SADD", e.key()};
+        ints.emplace_back(m);
+        argv->push_back(ints.back());
+        if (argv->size() == 2 + kItemsPerCommand) {
+          AppendRespCommand(out, *argv);
+          argv->clear();
+          ints.clear();
         }
       });
       if (!argv->empty()) AppendRespCommand(out, *argv);

@@ -23,7 +23,7 @@ const std::vector<CodecRow>& Rows() {
       // Rows whose codec is still nullptr are types being written: refused as unknown.
       {ObjType::kList, {kRdbTypeList, kRdbTypeListZiplist, kRdbTypeListQuicklist,
                         kRdbTypeListQuicklist2}, &ListRdbCodec()},
-      {ObjType::kSet, {kRdbTypeSet, kRdbTypeSetIntset, kRdbTypeSetListpack}, nullptr},
+      {ObjType::kSet, {kRdbTypeSet, kRdbTypeSetIntset, kRdbTypeSetListpack}, &SetRdbCodec()},
       {ObjType::kZSet, {kRdbTypeZset, kRdbTypeZset2, kRdbTypeZsetZiplist, kRdbTypeZsetListpack},
        &ZSetRdbCodec()},
   };

@@ -61,7 +61,7 @@ Db::~Db() {
 bool Db::Expired(const Entry* e) {
   if (!e->has_expire() || hooks_->ExpiryPaused()) return false;
   ExpireEntry* x = expires_->Find(e->key());
-  return x != nullptr && x->when <= CachedMs();
+  return x != nullptr && x->when < CachedMs();
 }
 
 Entry* Db::Find(std::string_view key, bool touch) {
@@ -296,7 +296,7 @@ size_t Db::ActiveExpire(int64_t deadline_us, int64_t now_ms) {
     do {
       expire_cursor_ = expires_->Scan(expire_cursor_, [&](ExpireEntry* x) {
         ++sampled;
-        if (x->when <= now_ms) {
+        if (x->when < now_ms) {
           doomed.emplace_back(x->key());
         } else {
           ttl_sum += x->when - now_ms;

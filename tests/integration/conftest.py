@@ -169,6 +169,14 @@ class ServerProcess:
                 if "in use" not in str(e) or attempt == attempts - 1:
                     raise
                 self.port = free_port()
+                self._repick_control_port()
+
+    def _repick_control_port(self):
+        # The explicit control port may be the one taken; choose it afresh too.
+        args = self.extra_args
+        for i, a in enumerate(args[:-1]):
+            if a == "--control-port":
+                args[i + 1] = str(free_port())
 
     def _start_once(self, timeout):
         if self._log is not None:

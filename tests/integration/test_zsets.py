@@ -77,6 +77,12 @@ SCRIPT = [
     ("ZADD", "big", 1, "x" * 65), ("OBJECT", "ENCODING", "big"), ("TYPE", "big"),
     ("ZADD", "n", 0.1, "x", 1e300, "y", -0.0, "z0", 1.7976931348623157e308, "m"),
     ("ZRANGE", "n", 0, -1, "WITHSCORES"), ("ZSCAN", "n", 0),
+    # plain sets as inputs: every member scores 1
+    ("SADD", "s", "c", "d", "q"), ("SADD", "si", 1, 2, 3),
+    ("ZUNION", 2, "l", "s", "WEIGHTS", 1, 3, "WITHSCORES"), ("ZINTER", 2, "s", "l", "WITHSCORES"),
+    ("ZDIFF", 2, "s", "l", "WITHSCORES"), ("ZUNIONSTORE", "fromset", 2, "si", "s"),
+    ("ZRANGE", "fromset", 0, -1, "WITHSCORES"), ("ZINTERCARD", 2, "s", "l"),
+    ("ZDIFFSTORE", "sd", 2, "si", "s"), ("TYPE", "sd"), ("ZUNION", 2, "s", "str"),
     # errors
     ("SET", "str", "v"), ("ZADD", "str", 1, "a"), ("ZRANGE", "str", 0, 1), ("ZADD", "z", "nan", "x"),
     ("ZADD", "z", 1), ("ZADD", "z", "NX", "XX", 1, "a"), ("ZADD", "z", "GT", "LT", 1, "a"),
@@ -111,6 +117,9 @@ def test_replies_match_redis(server, make_server):
         b"-ERR XX and NX options at the same time are not compatible\r\n")
     assert replies["ZINCRBY inf -inf a"] == b"-ERR resulting score is not a number (NaN)\r\n"
     assert replies["OBJECT ENCODING big"] == b"$8\r\nskiplist\r\n"
+    assert replies["ZINTER 2 s l WITHSCORES"].startswith(b"*4\r\n$1\r\nc\r\n$1\r\n1\r\n")
+    assert replies["ZUNIONSTORE fromset 2 si s"] == b":6\r\n"
+    assert replies["TYPE sd"] == b"+zset\r\n"
     if not os.path.exists(REDIS_SERVER) or server.binary == REDIS_SERVER:
         return
     ref = make_server(binary=REDIS_SERVER)
