@@ -68,6 +68,19 @@ void CompactAppend(std::string* buf, std::string_view item) {
   buf->append(item);
 }
 
+void CompactAppend(ByteBuf* buf, std::string_view item) {
+  char head[10];
+  size_t n = 0;
+  uint64_t len = item.size();
+  while (len >= 0x80) {
+    head[n++] = static_cast<char>((len & 0x7f) | 0x80);
+    len >>= 7;
+  }
+  head[n++] = static_cast<char>(len);
+  buf->append(head, n);
+  buf->append(item);
+}
+
 std::string HashObject::EncodeTtl(int64_t when) {
   std::string out;
   if (when < 0) return out;
@@ -250,7 +263,7 @@ void HashObject::ConvertToTable() {
   });
   table_ = std::move(table);
   for (HashField* f : fields) TableAdd(f);
-  std::string().swap(compact_);
+  compact_ = ByteBuf();
   compact_size_ = 0;
   triplets_ = false;
 }
@@ -288,7 +301,7 @@ void HashObject::CompactToTriplets() {
     CompactAppend(&out, c.Next());
     CompactAppend(&out, {});
   }
-  compact_.swap(out);
+  compact_.assign(out);
   triplets_ = true;
 }
 
@@ -301,7 +314,7 @@ void HashObject::CompactToPairs() {
     CompactAppend(&out, c.Next());
     c.Next();
   }
-  compact_.swap(out);
+  compact_.assign(out);
   triplets_ = false;
 }
 

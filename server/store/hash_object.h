@@ -31,6 +31,7 @@
 
 #include "server/store/dict.h"
 #include "server/store/entry.h"
+#include "server/util/byte_buf.h"
 
 namespace sable {
 
@@ -105,6 +106,7 @@ class CompactCursor {
 
 // Appends one varint-prefixed item to a compact buffer.
 void CompactAppend(std::string* buf, std::string_view item);
+void CompactAppend(ByteBuf* buf, std::string_view item);
 
 class HashObject : public Object {
  public:
@@ -219,7 +221,7 @@ class HashObject : public Object {
     return table_->heap[a]->when() < table_->heap[b]->when();
   }
 
-  std::string compact_;         // the compact encoding (empty once converted)
+  ByteBuf compact_;             // the compact encoding (empty once converted), exactly sized
   uint32_t compact_size_ = 0;   // fields held in compact_
   bool triplets_ = false;       // compact_ holds field, value, ttl triplets
   std::unique_ptr<FieldTable> table_;

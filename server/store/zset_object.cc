@@ -23,6 +23,9 @@ ZSetObject::~ZSetObject() {
   if (big_) big_->dict.Clear([](ZNode* z) { ZNode::Free(z); });
 }
 
+// An element is a varint member length, the member bytes, then the score: a varint u whose low
+// bit 0 means an integer score (zigzag of u >> 1), as most scores are (counts, ranks, Unix
+// times); u == 1 means the 8 bytes of the double follow. A small integer score costs 1 byte.
 const char* ZSetObject::Read(const char* p, std::string_view* m, double* s) {
   const auto* q = reinterpret_cast<const uint8_t*>(p);
   size_t len = 0, n = 0;
@@ -34,16 +37,38 @@ const char* ZSetObject::Read(const char* p, std::string_view* m, double* s) {
     shift += 7;
   } while (b & 0x80);
   *m = std::string_view(p + n, len);
-  std::memcpy(s, p + n + len, sizeof(double));
-  return p + n + len + sizeof(double);
+  n += len;
+  uint64_t u = 0;
+  shift = 0;
+  do {
+    b = q[n++];
+    u |= static_cast<uint64_t>(b & 0x7f) << shift;
+    shift += 7;
+  } while (b & 0x80);
+  if (u == 1) {
+    std::memcpy(s, p + n, sizeof(double));
+    return p + n + sizeof(double);
+  }
+  uint64_t z = u >> 1;
+  *s = static_cast<double>(static_cast<int64_t>(z >> 1) ^ -static_cast<int64_t>(z & 1));
+  return p + n;
 }
 
 void ZSetObject::Append(ByteBuf* buf, std::string_view m, double s) {
-  char head[10];
+  char head[20];
   size_t n = PutVarint(m.size(), head);
   buf->append(head, n);
   buf->append(m);
-  buf->append(reinterpret_cast<const char*>(&s), sizeof(s));
+  constexpr double kExact = 9007199254740992.0;  // 2^53: every integer below is a double
+  if (s >= -kExact && s <= kExact && s == static_cast<double>(static_cast<int64_t>(s))) {
+    auto i = static_cast<int64_t>(s);
+    uint64_t z = (static_cast<uint64_t>(i) << 1) ^ static_cast<uint64_t>(i >> 63);
+    buf->append(head, PutVarint(static_cast<size_t>(z << 1), head));
+  } else {
+    head[0] = 1;
+    std::memcpy(head + 1, &s, sizeof(s));
+    buf->append(head, 1 + sizeof(s));
+  }
 }
 
 std::vector<const char*> ZSetObject::Offsets() const {

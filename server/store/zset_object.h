@@ -1,7 +1,8 @@
 // The sorted set value type: members with a double score, ordered by (score, member bytes).
 // - Compact ("listpack"): every member and its score in one exactly sized buffer, sorted, each
-//   a varint length, the bytes, then the 8-byte double. Small sets are the common case and a
-//   scan of one buffer beats any index for them.
+//   a varint length, the bytes, then the score (an integer score as a varint, 1 byte when small;
+//   any other as a tag byte and the 8-byte double). Small sets are the common case and a scan of
+//   one buffer beats any index for them.
 // - Large ("skiplist", the name Redis reports): a hash table of ZNodes (member bytes and score
 //   in one block, see zset_tree.h) for member lookups, and the ZTree B+ tree of pointers to
 //   them for order and ranks. A member costs its block and about 19 bytes of index, where Redis

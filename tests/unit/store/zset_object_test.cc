@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <map>
 #include <memory>
 #include <random>
@@ -19,6 +21,29 @@ std::vector<Elem> Contents(const ZSetObject& z) {
   std::vector<Elem> out;
   z.ForEach([&](std::string_view m, double s) { out.emplace_back(s, std::string(m)); });
   return out;
+}
+
+TEST(ZSetObjectTest, CompactScoresKeepEveryDoubleAndPackIntegers) {
+  ZSetLimits limits{128, 64};
+  const double two53 = 9007199254740992.0;
+  std::vector<double> scores = {0,     1,      -1,      63,      -64,      1e15, -1e15,
+                                two53, -two53, two53 * 2, 0.5, -2.25, 1e300, 1.7e12,
+                                std::numeric_limits<double>::infinity(),
+                                -std::numeric_limits<double>::infinity(),
+                                std::numeric_limits<double>::denorm_min()};
+  ZSetObject z;
+  for (size_t i = 0; i < scores.size(); ++i) z.Set("m" + std::to_string(i), scores[i], limits);
+  ASSERT_TRUE(z.compact());
+  for (size_t i = 0; i < scores.size(); ++i) {
+    EXPECT_EQ(*z.Score("m" + std::to_string(i)), scores[i]) << i;
+  }
+  // -0 is kept as the integer 0, as Redis's listpack does.
+  z.Set("neg0", -0.0, limits);
+  EXPECT_FALSE(std::signbit(*z.Score("neg0")));
+  // Ten small integer scores with 1-byte members: 1 + 1 + 1 bytes each.
+  ZSetObject small;
+  for (int i = 0; i < 10; ++i) small.Set(std::string(1, static_cast<char>('a' + i)), i, limits);
+  EXPECT_LE(small.Footprint(), sizeof(ZSetObject) + 48);  // 30 bytes and the size class
 }
 
 TEST(ZSetObjectTest, CompactUntilLimitsThenSkiplist) {
