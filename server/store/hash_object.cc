@@ -5,6 +5,8 @@
 #include <new>
 #include <random>
 
+#include "server/util/varint.h"
+
 namespace sable {
 namespace {
 
@@ -22,62 +24,59 @@ size_t BlockBytes(const HashField* f) { return kFieldOverhead + f->data_bytes();
 
 }  // namespace
 
-// A hash object stays within jemalloc's 64-byte class: field TTLs must not cost plain hashes.
-static_assert(sizeof(HashObject) <= 64);
+// A hash object fits a 32-byte block: field TTLs must not cost plain hashes.
+static_assert(sizeof(HashObject) <= 32);
 
 HashField* HashField::New(std::string_view field, std::string_view value, int64_t when) {
-  size_t flen = std::min(field.size(), kMaxFieldLen);
-  size_t vlen = std::min<size_t>(value.size(), UINT32_MAX);
-  size_t ttl = when >= 0 ? kTtlBlock : 0;
-  void* mem = std::malloc(sizeof(HashField) + ttl + flen + vlen);
+  char head[20];
+  bool ttl = when >= 0;
+  size_t h = PutVarint((static_cast<uint64_t>(field.size()) << 1) | (ttl ? 1 : 0), head);
+  h += PutVarint(value.size(), head + h);
+  size_t tb = ttl ? kTtlBlock : 0;
+  void* mem = std::malloc(sizeof(HashField) + h + tb + field.size() + value.size());
   if (mem == nullptr) throw std::bad_alloc();
   auto* f = static_cast<HashField*>(mem);
   f->next = nullptr;
-  f->field_bits = static_cast<uint32_t>(flen) | (ttl ? kTtlBit : 0);
-  f->value_len = static_cast<uint32_t>(vlen);
+  std::memcpy(f->data, head, h);
   if (ttl) {
     f->set_when(when);
     f->set_heap_pos(0);
   }
-  if (flen) std::memcpy(f->data + ttl, field.data(), flen);
-  if (vlen) std::memcpy(f->data + ttl + flen, value.data(), vlen);
+  char* at = f->data + h + tb;
+  if (!field.empty()) std::memcpy(at, field.data(), field.size());
+  if (!value.empty()) std::memcpy(at + field.size(), value.data(), value.size());
   return f;
+}
+
+HashField::Parts HashField::Parse() const {
+  uint64_t fbits = 0, vlen = 0;
+  const char* p = GetVarint(data, &fbits);
+  p = GetVarint(p, &vlen);
+  Parts out;
+  out.ttl = p;
+  out.field = p + ((fbits & 1) ? kTtlBlock : 0);
+  out.flen = static_cast<size_t>(fbits >> 1);
+  out.vlen = static_cast<size_t>(vlen);
+  return out;
 }
 
 std::string_view CompactCursor::Next() {
   uint64_t len = 0;
-  int shift = 0;
-  while (p_ < end_) {
-    auto b = static_cast<uint8_t>(*p_++);
-    len |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if (!(b & 0x80)) break;
-    shift += 7;
-  }
+  p_ = GetVarint(p_, &len);
   std::string_view item(p_, len);
   p_ += len;
   return item;
 }
 
 void CompactAppend(std::string* buf, std::string_view item) {
-  uint64_t len = item.size();
-  while (len >= 0x80) {
-    buf->push_back(static_cast<char>((len & 0x7f) | 0x80));
-    len >>= 7;
-  }
-  buf->push_back(static_cast<char>(len));
+  char head[10];
+  buf->append(head, PutVarint(item.size(), head));
   buf->append(item);
 }
 
 void CompactAppend(ByteBuf* buf, std::string_view item) {
   char head[10];
-  size_t n = 0;
-  uint64_t len = item.size();
-  while (len >= 0x80) {
-    head[n++] = static_cast<char>((len & 0x7f) | 0x80);
-    len >>= 7;
-  }
-  head[n++] = static_cast<char>(len);
-  buf->append(head, n);
+  buf->append(head, PutVarint(item.size(), head));
   buf->append(item);
 }
 
@@ -114,8 +113,7 @@ Object* HashObject::Clone() const {
   auto* copy = new HashObject();
   if (!table_) {
     copy->compact_ = compact_;
-    copy->compact_size_ = compact_size_;
-    copy->triplets_ = triplets_;
+    copy->table_.set_bits(table_.bits());
     return copy;
   }
   copy->table_ = std::make_unique<FieldTable>(FieldSeed());
@@ -132,7 +130,7 @@ size_t HashObject::CompactFind(std::string_view field) const {
     std::string_view f = c.Next();
     if (f == field) return at;
     c.Next();
-    if (triplets_) c.Next();
+    if (triplets()) c.Next();
   }
   return std::string::npos;
 }
@@ -163,7 +161,7 @@ bool HashObject::Lookup(std::string_view field, std::string_view* value, int64_t
   CompactCursor c(std::string_view(compact_).substr(at));
   c.Next();
   *value = c.Next();
-  *when = triplets_ ? DecodeTtl(c.Next()) : kNoFieldTtl;
+  *when = triplets() ? DecodeTtl(c.Next()) : kNoFieldTtl;
   return true;
 }
 
@@ -212,7 +210,7 @@ bool HashObject::Set(std::string_view field, std::string_view value,
     size_t vstart = static_cast<size_t>(c.pos() - compact_.data());
     c.Next();
     size_t vend = static_cast<size_t>(c.pos() - compact_.data());
-    int64_t when = triplets_ ? DecodeTtl(c.Next()) : kNoFieldTtl;
+    int64_t when = triplets() ? DecodeTtl(c.Next()) : kNoFieldTtl;
     if (when != kNoFieldTtl && !keep_ttl) {
       // Losing its TTL, the field moves to the persistent tail.
       compact_.erase(at, CompactRecordLen(at));
@@ -229,9 +227,9 @@ bool HashObject::Set(std::string_view field, std::string_view value,
   }
   CompactAppend(&compact_, field);
   CompactAppend(&compact_, value);
-  if (triplets_) CompactAppend(&compact_, {});
-  ++compact_size_;
-  if (compact_size_ > limits.max_entries) ConvertToTable();
+  if (triplets()) CompactAppend(&compact_, {});
+  set_compact_size(compact_size() + 1);
+  if (compact_size() > limits.max_entries) ConvertToTable();
   return true;
 }
 
@@ -248,7 +246,7 @@ bool HashObject::Delete(std::string_view field) {
   size_t at = CompactFind(field);
   if (at == std::string::npos) return false;
   compact_.erase(at, CompactRecordLen(at));
-  --compact_size_;
+  set_compact_size(compact_size() - 1);
   DropTtlLayoutIfUnused();
   return true;
 }
@@ -257,15 +255,13 @@ void HashObject::ConvertToTable() {
   if (table_) return;
   auto table = std::make_unique<FieldTable>(FieldSeed());
   std::vector<HashField*> fields;
-  fields.reserve(compact_size_);
+  fields.reserve(compact_size());
   ForEachWithTtl([&](std::string_view f, std::string_view v, int64_t when) {
     fields.push_back(HashField::New(f, v, when));
   });
   table_ = std::move(table);
   for (HashField* f : fields) TableAdd(f);
   compact_ = ByteBuf();
-  compact_size_ = 0;
-  triplets_ = false;
 }
 
 void HashObject::CompactInsertTriplet(std::string_view field, std::string_view value,
@@ -294,7 +290,7 @@ void HashObject::CompactInsertTriplet(std::string_view field, std::string_view v
 
 void HashObject::CompactToTriplets() {
   std::string out;
-  out.reserve(compact_.size() + compact_size_);
+  out.reserve(compact_.size() + compact_size());
   CompactCursor c(compact_);
   while (!c.done()) {
     CompactAppend(&out, c.Next());
@@ -302,7 +298,7 @@ void HashObject::CompactToTriplets() {
     CompactAppend(&out, {});
   }
   compact_.assign(out);
-  triplets_ = true;
+  set_triplets(true);
 }
 
 void HashObject::CompactToPairs() {
@@ -315,7 +311,7 @@ void HashObject::CompactToPairs() {
     c.Next();
   }
   compact_.assign(out);
-  triplets_ = false;
+  set_triplets(false);
 }
 
 void HashObject::DropTtlLayoutIfUnused() {
@@ -325,7 +321,7 @@ void HashObject::DropTtlLayoutIfUnused() {
     }
     return;
   }
-  if (triplets_ && MinExpire() == kNoFieldTtl) CompactToPairs();
+  if (triplets() && MinExpire() == kNoFieldTtl) CompactToPairs();
 }
 
 bool HashObject::SetExpire(std::string_view field, int64_t when) {
@@ -347,7 +343,7 @@ bool HashObject::SetExpire(std::string_view field, int64_t when) {
   }
   size_t at = CompactFind(field);
   if (at == std::string::npos) return false;
-  if (!triplets_) {
+  if (!triplets()) {
     CompactToTriplets();
     at = CompactFind(field);
   }
@@ -371,7 +367,7 @@ bool HashObject::Persist(std::string_view field) {
     DropTtlLayoutIfUnused();
     return true;
   }
-  if (!triplets_) return false;
+  if (!triplets()) return false;
   size_t at = CompactFind(field);
   if (at == std::string::npos) return false;
   CompactCursor c(std::string_view(compact_).substr(at));
@@ -386,7 +382,7 @@ bool HashObject::Persist(std::string_view field) {
 
 int64_t HashObject::MinExpire() const {
   if (table_) return table_->heap.empty() ? kNoFieldTtl : table_->heap.front()->when();
-  if (!triplets_ || compact_.empty()) return kNoFieldTtl;
+  if (!triplets() || compact_.empty()) return kNoFieldTtl;
   CompactCursor c(compact_);
   c.Next();
   c.Next();
@@ -437,7 +433,7 @@ std::pair<std::string_view, std::string_view> HashObject::Random(uint64_t (*rnd)
     HashField* f = table_->dict.Random(rnd);
     return {f->field(), f->value()};
   }
-  uint64_t pick = rnd() % compact_size_;
+  uint64_t pick = rnd() % compact_size();
   CompactCursor c(compact_);
   for (uint64_t i = 0; i < pick; ++i) {
     for (size_t k = 0; k < stride(); ++k) c.Next();

@@ -32,6 +32,7 @@
 #include "server/store/dict.h"
 #include "server/store/entry.h"
 #include "server/util/byte_buf.h"
+#include "server/util/owned_or_bits.h"
 
 namespace sable {
 
@@ -48,42 +49,58 @@ constexpr int64_t kNoFieldTtl = -1;
 // of the field length says a ttl block (the ms, then the heap slot) leads the data; field names
 // are therefore capped at 2 GiB - 1 bytes and values at 4 GiB - 1 (longer input is cut there,
 // never past the block).
+// One field of a table-encoded hash: the chain link, then varint (field length << 1 | has TTL),
+// varint value length, the TTL block when present (expiry time, heap slot), field and value
+// bytes. A 12-byte field with a 7-byte value fits a 32-byte block.
 struct HashField {
-  static constexpr uint32_t kTtlBit = 1u << 31;
-  static constexpr size_t kMaxFieldLen = kTtlBit - 1;
   static constexpr size_t kTtlBlock = sizeof(int64_t) + sizeof(uint32_t);
 
   HashField* next;
-  uint32_t field_bits;  // field length | kTtlBit
-  uint32_t value_len;
   char data[];
 
   // A new block; with `when` >= 0 it carries that TTL (heap slot unset).
   static HashField* New(std::string_view field, std::string_view value,
                         int64_t when = kNoFieldTtl);
   static void Free(HashField* f) { std::free(f); }
-  bool has_ttl() const { return field_bits & kTtlBit; }
-  size_t field_len() const { return field_bits & ~kTtlBit; }
-  std::string_view field() const { return {data + ttl_bytes(), field_len()}; }
-  std::string_view value() const { return {data + ttl_bytes() + field_len(), value_len}; }
+  bool has_ttl() const { return data[0] & 1; }
+  std::string_view field() const {
+    auto a = static_cast<uint8_t>(data[0]), b = static_cast<uint8_t>(data[1]);
+    if ((a | b) < 0x80) return {data + 2 + ((a & 1) ? kTtlBlock : 0), static_cast<size_t>(a >> 1)};
+    Parts p = Parse();
+    return {p.field, p.flen};
+  }
+  std::string_view value() const {
+    Parts p = Parse();
+    return {p.field + p.flen, p.vlen};
+  }
   int64_t when() const {
     if (!has_ttl()) return kNoFieldTtl;
     int64_t w;
-    std::memcpy(&w, data, sizeof(w));
+    std::memcpy(&w, TtlBlock(), sizeof(w));
     return w;
   }
-  void set_when(int64_t w) { std::memcpy(data, &w, sizeof(w)); }
+  void set_when(int64_t w) { std::memcpy(TtlBlock(), &w, sizeof(w)); }
   uint32_t heap_pos() const {
     uint32_t p;
-    std::memcpy(&p, data + sizeof(int64_t), sizeof(p));
+    std::memcpy(&p, TtlBlock() + sizeof(int64_t), sizeof(p));
     return p;
   }
-  void set_heap_pos(uint32_t p) { std::memcpy(data + sizeof(int64_t), &p, sizeof(p)); }
+  void set_heap_pos(uint32_t p) { std::memcpy(TtlBlock() + sizeof(int64_t), &p, sizeof(p)); }
   // Bytes the block holds past the header.
-  size_t data_bytes() const { return ttl_bytes() + field_len() + value_len; }
+  size_t data_bytes() const {
+    Parts p = Parse();
+    return static_cast<size_t>(p.field + p.flen + p.vlen - data);
+  }
 
  private:
-  size_t ttl_bytes() const { return has_ttl() ? kTtlBlock : 0; }
+  struct Parts {
+    const char* ttl;  // the TTL block (meaningful when has_ttl())
+    const char* field;
+    size_t flen;
+    size_t vlen;
+  };
+  Parts Parse() const;
+  char* TtlBlock() const { return const_cast<char*>(Parse().ttl); }
 };
 
 struct HashFieldTraits {
@@ -114,14 +131,14 @@ class HashObject : public Object {
   ~HashObject() override;
 
   const char* EncodingName() const override {
-    return table_ ? "hashtable" : triplets_ ? "listpackex" : "listpack";
+    return table_ ? "hashtable" : triplets() ? "listpackex" : "listpack";
   }
   size_t Footprint() const override;
   Object* Clone() const override;
 
-  bool compact() const { return table_ == nullptr; }
+  bool compact() const { return !table_; }
   // Fields stored, expired or not.
-  size_t size() const { return table_ ? table_->dict.size() : compact_size_; }
+  size_t size() const { return table_ ? table_->dict.size() : compact_size(); }
   // The value of a field; the view stays valid until the next change to this hash.
   std::optional<std::string_view> Get(std::string_view field) const;
   // The value and TTL (kNoFieldTtl when none) of a field; false when it is absent.
@@ -163,7 +180,7 @@ class HashObject : public Object {
     while (!c.done()) {
       std::string_view f = c.Next();
       std::string_view v = c.Next();
-      int64_t when = triplets_ ? DecodeTtl(c.Next()) : kNoFieldTtl;
+      int64_t when = triplets() ? DecodeTtl(c.Next()) : kNoFieldTtl;
       fn(f, v, when);
     }
   }
@@ -198,7 +215,7 @@ class HashObject : public Object {
     std::vector<HashField*> heap;
   };
 
-  size_t stride() const { return triplets_ ? 3 : 2; }
+  size_t stride() const { return triplets() ? 3 : 2; }
   // Position of the field's item in the compact buffer, or npos.
   size_t CompactFind(std::string_view field) const;
   // The byte length of the record (field, value[, ttl]) starting at `at`.
@@ -222,9 +239,14 @@ class HashObject : public Object {
   }
 
   ByteBuf compact_;             // the compact encoding (empty once converted), exactly sized
-  uint32_t compact_size_ = 0;   // fields held in compact_
-  bool triplets_ = false;       // compact_ holds field, value, ttl triplets
-  std::unique_ptr<FieldTable> table_;
+  // Until table_ exists its word holds the compact form's state: the fields held in compact_
+  // and whether compact_ holds field, value, ttl triplets.
+  size_t compact_size() const { return table_.bits() >> 1; }
+  bool triplets() const { return table_.bits() & 1; }
+  void set_compact_size(size_t n) { table_.set_bits((n << 1) | (triplets() ? 1 : 0)); }
+  void set_triplets(bool on) { table_.set_bits((compact_size() << 1) | (on ? 1 : 0)); }
+
+  OwnedOrBits<FieldTable> table_;
 };
 
 template <typename Fn>
@@ -241,7 +263,7 @@ size_t HashObject::ExpireFields(int64_t now, size_t max, Fn&& fn) {
       ++n;
     }
     if (n > 0) table_->dict.ShrinkIfNeeded();
-  } else if (triplets_) {
+  } else if (triplets()) {
     CompactCursor c(compact_);
     const char* cut = compact_.data();
     while (n < max && !c.done()) {
@@ -254,7 +276,7 @@ size_t HashObject::ExpireFields(int64_t now, size_t max, Fn&& fn) {
       ++n;
     }
     compact_.erase(0, static_cast<size_t>(cut - compact_.data()));
-    compact_size_ -= static_cast<uint32_t>(n);
+    set_compact_size(compact_size() - n);
   }
   if (n > 0) DropTtlLayoutIfUnused();
   return n;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "server/util/varint.h"
+
 namespace sable {
 namespace {
 
@@ -17,37 +19,12 @@ constexpr size_t kMinCompressBytes = 48;
 constexpr size_t kMinCompressImprove = 8;
 constexpr uint32_t kMaxNodeCount = 65535;
 
-size_t VarintLen(size_t n) {
-  size_t len = 1;
-  while (n >= 0x80) {
-    n >>= 7;
-    ++len;
-  }
-  return len;
-}
-
 size_t ElementSize(size_t len) { return len + 2 * VarintLen(len); }
-
-}  // namespace
-
-namespace {
-
-// The element's length as a varint; returns its byte count.
-size_t EncodeLength(size_t len, char* tmp) {
-  size_t n = 0;
-  do {
-    uint8_t b = len & 0x7f;
-    len >>= 7;
-    if (len != 0) b |= 0x80;
-    tmp[n++] = static_cast<char>(b);
-  } while (len != 0);
-  return n;
-}
 
 template <typename Buf>
 void AppendFramed(Buf* buf, std::string_view v) {
   char head[10], tail[10];
-  size_t n = EncodeLength(v.size(), head);
+  size_t n = PutVarint(v.size(), head);
   // The same varint, last byte first, so a reader coming from the end meets the low bits first.
   for (size_t i = 0; i < n; ++i) tail[i] = head[n - 1 - i];
   buf->append(head, n);
@@ -61,19 +38,11 @@ void ListObject::AppendElement(std::string* buf, std::string_view v) { AppendFra
 void ListObject::AppendElement(ByteBuf* buf, std::string_view v) { AppendFramed(buf, v); }
 
 std::string_view ListObject::ReadForward(const char** p) {
-  const auto* q = reinterpret_cast<const uint8_t*>(*p);
-  size_t len = 0;
-  int shift = 0;
-  size_t n = 0;
-  uint8_t b;
-  do {
-    b = q[n++];
-    len |= static_cast<size_t>(b & 0x7f) << shift;
-    shift += 7;
-  } while (b & 0x80);
-  std::string_view v(*p + n, len);
-  *p += n + len + n;
-  return v;
+  uint64_t len = 0;
+  const char* at = GetVarint(*p, &len);
+  auto n = static_cast<size_t>(at - *p);
+  *p = at + len + n;
+  return {at, len};
 }
 
 std::string_view ListObject::ReadBackward(const char** end) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "server/util/numbers.h"
+#include "server/util/varint.h"
 
 namespace sable {
 namespace {
@@ -42,27 +43,17 @@ size_t Digits(int64_t v) {
 }
 
 void AppendVarint(std::string* out, uint64_t len) {
-  while (len >= 0x80) {
-    out->push_back(static_cast<char>((len & 0x7f) | 0x80));
-    len >>= 7;
-  }
-  out->push_back(static_cast<char>(len));
+  char head[10];
+  out->append(head, PutVarint(len, head));
 }
 
 }  // namespace
 
 std::string_view SetNextItem(const char** p) {
   uint64_t len = 0;
-  int shift = 0;
-  for (;;) {
-    auto b = static_cast<uint8_t>(*(*p)++);
-    len |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if (!(b & 0x80)) break;
-    shift += 7;
-  }
-  std::string_view item(*p, len);
-  *p += len;
-  return item;
+  const char* at = GetVarint(*p, &len);
+  *p = at + len;
+  return {at, len};
 }
 
 size_t SetFormatInt(int64_t v, char* buf) { return FormatInt64(v, buf); }
@@ -78,8 +69,15 @@ SetMember* SetMember::New(std::string_view member) {
   return m;
 }
 
-SetObject::SetObject(Kind kind) : kind_(kind) {
-  if (kind == Kind::kTable) table_ = std::make_unique<MemberTable>(MemberSeed());
+// A small set costs its entry, this 32-byte object and the exact buffer.
+static_assert(sizeof(SetObject) <= 32);
+
+SetObject::SetObject(Kind kind) {
+  if (kind == Kind::kTable) {
+    table_ = std::make_unique<MemberTable>(MemberSeed());
+  } else {
+    SetCompactState(kind, 2, 0);
+  }
 }
 
 SetObject::~SetObject() {
@@ -97,13 +95,13 @@ SetObject* SetObject::Create(std::string_view first, size_t size_hint, const Set
 
 SetObject* SetObject::FromIntset(uint32_t width, std::string_view data) {
   auto* s = new SetObject(Kind::kIntset);
-  s->width_ = static_cast<uint8_t>(width);
+  s->set_width(width);
   s->buf_.assign(data);
   return s;
 }
 
 const char* SetObject::EncodingName() const {
-  switch (kind_) {
+  switch (kind()) {
     case Kind::kIntset:
       return "intset";
     case Kind::kListpack:
@@ -123,10 +121,9 @@ size_t SetObject::Footprint() const {
 }
 
 Object* SetObject::Clone() const {
-  auto* copy = new SetObject(kind_);
-  if (kind_ != Kind::kTable) {
-    copy->width_ = width_;
-    copy->count_ = count_;
+  auto* copy = new SetObject(kind());
+  if (kind() != Kind::kTable) {
+    copy->table_.set_bits(table_.bits());
     copy->buf_ = buf_;
     return copy;
   }
@@ -135,11 +132,11 @@ Object* SetObject::Clone() const {
 }
 
 size_t SetObject::size() const {
-  switch (kind_) {
+  switch (kind()) {
     case Kind::kIntset:
       return IntCount();
     case Kind::kListpack:
-      return count_;
+      return count();
     case Kind::kTable:
       return table_->dict.size();
   }
@@ -151,13 +148,13 @@ bool SetObject::IsIntMember(std::string_view member, int64_t* v) {
 }
 
 int64_t SetObject::IntAt(size_t i) const {
-  const char* p = buf_.data() + i * width_;
-  if (width_ == 2) {
+  const char* p = buf_.data() + i * width();
+  if (width() == 2) {
     int16_t v;
     std::memcpy(&v, p, 2);
     return v;
   }
-  if (width_ == 4) {
+  if (width() == 4) {
     int32_t v;
     std::memcpy(&v, p, 4);
     return v;
@@ -188,7 +185,7 @@ size_t SetObject::IntSearch(int64_t v, bool* found) const {
 
 bool SetObject::IntInsert(int64_t v) {
   uint8_t w = WidthFor(v);
-  if (w > width_) {
+  if (w > width()) {
     // A value wider than the others: rewrite every value at the new width, as intsetUpgrade.
     size_t n = IntCount();
     std::string wide(n * w + w, '\0');
@@ -198,7 +195,7 @@ bool SetObject::IntInsert(int64_t v) {
     }
     // The new value is the smallest or the largest: it goes first or last.
     std::memcpy(wide.data() + (v < 0 ? 0 : n) * w, &v, w);
-    width_ = w;
+    set_width(w);
     buf_.assign(wide);
     return true;
   }
@@ -206,8 +203,8 @@ bool SetObject::IntInsert(int64_t v) {
   size_t at = IntSearch(v, &found);
   if (found) return false;
   char bytes[8];
-  std::memcpy(bytes, &v, 8);  // the low `width_` bytes, little-endian
-  buf_.insert(at * width_, std::string_view(bytes, width_));
+  std::memcpy(bytes, &v, 8);  // the low `width()` bytes, little-endian
+  buf_.insert(at * width(), std::string_view(bytes, width()));
   return true;
 }
 
@@ -215,7 +212,7 @@ bool SetObject::IntRemove(int64_t v) {
   bool found;
   size_t at = IntSearch(v, &found);
   if (!found) return false;
-  buf_.erase(at * width_, width_);
+  buf_.erase(at * width(), width());
   return true;
 }
 
@@ -236,7 +233,7 @@ void SetObject::CompactAppend(std::string_view member) {
   AppendVarint(&item, member.size());
   item.append(member);
   buf_.append(item);
-  ++count_;
+  set_count(count() + 1);
 }
 
 std::string_view SetObject::CompactAt(size_t index) const {
@@ -249,17 +246,17 @@ void SetObject::RemoveCompactAt(size_t offset) {
   const char* p = buf_.data() + offset;
   SetNextItem(&p);
   buf_.erase(offset, static_cast<size_t>(p - (buf_.data() + offset)));
-  --count_;
+  set_count(count() - 1);
 }
 
-void SetObject::TableAdd(std::string_view member) {
+void SetObject::TableAdd(MemberTable* table, std::string_view member) {
   SetMember* m = SetMember::New(member);
-  table_->dict.Insert(m);
-  table_->bytes += kMemberOverhead + m->len;
+  table->dict.Insert(m);
+  table->bytes += kMemberOverhead + m->len;
 }
 
 bool SetObject::Contains(std::string_view member) const {
-  switch (kind_) {
+  switch (kind()) {
     case Kind::kIntset: {
       int64_t v;
       bool found = false;
@@ -280,7 +277,7 @@ uint64_t SetObject::IntsetLimit(const SetLimits& limits) {
 }
 
 bool SetObject::Insert(std::string_view member) {
-  switch (kind_) {
+  switch (kind()) {
     case Kind::kIntset: {
       int64_t v;
       return IsIntMember(member, &v) && IntInsert(v);
@@ -298,7 +295,7 @@ bool SetObject::Insert(std::string_view member) {
 }
 
 bool SetObject::Add(std::string_view member, const SetLimits& limits) {
-  if (kind_ == Kind::kIntset) {
+  if (kind() == Kind::kIntset) {
     int64_t v;
     if (IsIntMember(member, &v)) {
       if (!IntInsert(v)) return false;
@@ -319,9 +316,9 @@ bool SetObject::Add(std::string_view member, const SetLimits& limits) {
     }
     return true;
   }
-  if (kind_ == Kind::kListpack) {
+  if (kind() == Kind::kListpack) {
     if (CompactFind(member) != std::string::npos) return false;
-    if (count_ < limits.max_listpack_entries && member.size() <= limits.max_listpack_value &&
+    if (count() < limits.max_listpack_entries && member.size() <= limits.max_listpack_value &&
         buf_.size() + member.size() < kMaxCompactBytes) {
       CompactAppend(member);
       return true;
@@ -336,7 +333,7 @@ bool SetObject::Add(std::string_view member, const SetLimits& limits) {
 }
 
 bool SetObject::Remove(std::string_view member) {
-  switch (kind_) {
+  switch (kind()) {
     case Kind::kIntset: {
       int64_t v;
       return IsIntMember(member, &v) && IntRemove(v);
@@ -360,7 +357,7 @@ bool SetObject::Remove(std::string_view member) {
 }
 
 void SetObject::ConvertToListpack() {
-  if (kind_ != Kind::kIntset) return;
+  if (kind() != Kind::kIntset) return;
   size_t n = IntCount();
   std::string out;
   out.reserve(n * 4);
@@ -370,29 +367,26 @@ void SetObject::ConvertToListpack() {
     AppendVarint(&out, len);
     out.append(buf, len);
   }
-  kind_ = Kind::kListpack;
-  count_ = static_cast<uint32_t>(n);
+  SetCompactState(Kind::kListpack, 2, n);
   buf_.assign(out);
 }
 
 void SetObject::ConvertToTable() {
-  if (kind_ == Kind::kTable) return;
-  table_ = std::make_unique<MemberTable>(MemberSeed());
-  ForEach([&](std::string_view m) { TableAdd(m); });
-  kind_ = Kind::kTable;
+  if (kind() == Kind::kTable) return;
+  auto table = std::make_unique<MemberTable>(MemberSeed());
+  ForEach([&](std::string_view m) { TableAdd(table.get(), m); });
   buf_ = ByteBuf();
-  count_ = 0;
-  width_ = 2;
+  table_ = std::move(table);
 }
 
 std::string SetObject::Random(uint64_t (*rnd)()) const {
-  switch (kind_) {
+  switch (kind()) {
     case Kind::kIntset: {
       char buf[24];
       return std::string(buf, FormatInt64(IntAt(rnd() % IntCount()), buf));
     }
     case Kind::kListpack:
-      return std::string(CompactAt(rnd() % count_));
+      return std::string(CompactAt(rnd() % count()));
     case Kind::kTable:
       return std::string(TableRandom(rnd)->view());
   }
@@ -420,16 +414,16 @@ SetMember* SetObject::TableRandom(uint64_t (*rnd)()) const {
 }
 
 std::string SetObject::PopRandom(uint64_t (*rnd)()) {
-  switch (kind_) {
+  switch (kind()) {
     case Kind::kIntset: {
       size_t i = rnd() % IntCount();
       char buf[24];
       std::string out(buf, FormatInt64(IntAt(i), buf));
-      buf_.erase(i * width_, width_);
+      buf_.erase(i * width(), width());
       return out;
     }
     case Kind::kListpack: {
-      size_t index = rnd() % count_;
+      size_t index = rnd() % count();
       const char* p = buf_.data();
       for (size_t i = 0; i < index; ++i) SetNextItem(&p);
       size_t offset = static_cast<size_t>(p - buf_.data());
@@ -447,11 +441,8 @@ std::string SetObject::PopRandom(uint64_t (*rnd)()) {
 }
 
 void SetObject::Swap(SetObject& other) {
-  std::swap(kind_, other.kind_);
-  std::swap(width_, other.width_);
-  std::swap(count_, other.count_);
   std::swap(buf_, other.buf_);
-  std::swap(table_, other.table_);
+  table_.swap(other.table_);
 }
 
 }  // namespace sable

@@ -22,6 +22,7 @@
 #include "server/store/dict.h"
 #include "server/store/entry.h"
 #include "server/util/byte_buf.h"
+#include "server/util/owned_or_bits.h"
 
 namespace sable {
 
@@ -66,7 +67,9 @@ class SetObject : public Object {
   size_t Footprint() const override;
   Object* Clone() const override;
 
-  Kind kind() const { return kind_; }
+  Kind kind() const {
+    return table_ ? Kind::kTable : (table_.bits() & 1) ? Kind::kListpack : Kind::kIntset;
+  }
   size_t size() const;
   bool Contains(std::string_view member) const;
   // Adds a member; true when it was new. Converts as Redis's setTypeAdd() does.
@@ -97,7 +100,7 @@ class SetObject : public Object {
   void ConvertToListpack();  // from an intset
   void ConvertToTable();     // from an intset or a listpack
   // The intset's width in bytes (2, 4, 8) and its packed values (an intset only).
-  uint32_t intset_width() const { return width_; }
+  uint32_t intset_width() const { return width(); }
   std::string_view intset_data() const { return buf_.view(); }
   // A set of `data` (packed sorted values, `width` bytes each, checked by the caller).
   static SetObject* FromIntset(uint32_t width, std::string_view data);
@@ -111,7 +114,7 @@ class SetObject : public Object {
   };
 
   // Intset helpers.
-  size_t IntCount() const { return buf_.size() / width_; }
+  size_t IntCount() const { return buf_.size() / width(); }
   int64_t IntAt(size_t i) const;
   // Index of v, or where it would go (and *found false).
   size_t IntSearch(int64_t v, bool* found) const;
@@ -120,18 +123,26 @@ class SetObject : public Object {
   // Listpack helpers: byte offset of the member's item, or npos.
   size_t CompactFind(std::string_view member) const;
   void CompactAppend(std::string_view member);
-  void TableAdd(std::string_view member);
+  void TableAdd(std::string_view member) { TableAdd(table_.get(), member); }
+  static void TableAdd(MemberTable* table, std::string_view member);
   // A uniformly chosen member of the table (which must not be empty).
   SetMember* TableRandom(uint64_t (*rnd)()) const;
   static uint64_t IntsetLimit(const SetLimits& limits);
   std::string_view CompactAt(size_t index) const;
   void RemoveCompactAt(size_t offset);
 
-  Kind kind_;
-  uint8_t width_ = 2;            // intset value width
-  uint32_t count_ = 0;           // listpack members
-  ByteBuf buf_;                  // intset values or listpack items
-  std::unique_ptr<MemberTable> table_;
+  // Until table_ exists its word holds the compact state: bit 0 set for a listpack, bits 1-4
+  // the intset width, the rest the listpack's member count.
+  uint32_t width() const { return static_cast<uint32_t>((table_.bits() >> 1) & 0xf); }
+  size_t count() const { return table_.bits() >> 5; }
+  void SetCompactState(Kind kind, uint32_t width, size_t count) {
+    table_.set_bits((count << 5) | (width << 1) | (kind == Kind::kListpack ? 1 : 0));
+  }
+  void set_width(uint32_t w) { SetCompactState(kind(), w, count()); }
+  void set_count(size_t n) { SetCompactState(kind(), width(), n); }
+
+  ByteBuf buf_;  // intset values or listpack items
+  OwnedOrBits<MemberTable> table_;
 };
 
 // Reads one varint-prefixed item of a listpack-encoded set (exposed for ForEach).
@@ -141,7 +152,7 @@ size_t SetFormatInt(int64_t v, char* buf);
 
 template <typename Fn>
 void SetObject::ForEach(Fn&& fn) const {
-  switch (kind_) {
+  switch (kind()) {
     case Kind::kIntset: {
       char buf[24];
       size_t n = IntCount();
@@ -162,7 +173,7 @@ void SetObject::ForEach(Fn&& fn) const {
 
 template <typename Fn>
 uint64_t SetObject::Scan(uint64_t cursor, Fn&& fn) const {
-  if (kind_ != Kind::kTable) {
+  if (kind() != Kind::kTable) {
     ForEach(fn);
     return 0;
   }

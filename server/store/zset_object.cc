@@ -3,21 +3,12 @@
 #include <algorithm>
 #include <cstring>
 
+#include "server/util/varint.h"
+
 namespace sable {
-namespace {
 
-size_t PutVarint(size_t v, char* out) {
-  size_t n = 0;
-  do {
-    uint8_t b = v & 0x7f;
-    v >>= 7;
-    if (v != 0) b |= 0x80;
-    out[n++] = static_cast<char>(b);
-  } while (v != 0);
-  return n;
-}
-
-}  // namespace
+// A small sorted set costs its entry, this 32-byte object and the exact buffer.
+static_assert(sizeof(ZSetObject) <= 32);
 
 ZSetObject::~ZSetObject() {
   if (big_) big_->dict.Clear([](ZNode* z) { ZNode::Free(z); });
@@ -27,31 +18,18 @@ ZSetObject::~ZSetObject() {
 // bit 0 means an integer score (zigzag of u >> 1), as most scores are (counts, ranks, Unix
 // times); u == 1 means the 8 bytes of the double follow. A small integer score costs 1 byte.
 const char* ZSetObject::Read(const char* p, std::string_view* m, double* s) {
-  const auto* q = reinterpret_cast<const uint8_t*>(p);
-  size_t len = 0, n = 0;
-  int shift = 0;
-  uint8_t b;
-  do {
-    b = q[n++];
-    len |= static_cast<size_t>(b & 0x7f) << shift;
-    shift += 7;
-  } while (b & 0x80);
-  *m = std::string_view(p + n, len);
-  n += len;
+  uint64_t len = 0;
+  p = GetVarint(p, &len);
+  *m = std::string_view(p, len);
   uint64_t u = 0;
-  shift = 0;
-  do {
-    b = q[n++];
-    u |= static_cast<uint64_t>(b & 0x7f) << shift;
-    shift += 7;
-  } while (b & 0x80);
+  p = GetVarint(p + len, &u);
   if (u == 1) {
-    std::memcpy(s, p + n, sizeof(double));
-    return p + n + sizeof(double);
+    std::memcpy(s, p, sizeof(double));
+    return p + sizeof(double);
   }
   uint64_t z = u >> 1;
   *s = static_cast<double>(static_cast<int64_t>(z >> 1) ^ -static_cast<int64_t>(z & 1));
-  return p + n;
+  return p;
 }
 
 void ZSetObject::Append(ByteBuf* buf, std::string_view m, double s) {
@@ -73,9 +51,9 @@ void ZSetObject::Append(ByteBuf* buf, std::string_view m, double s) {
 
 std::vector<const char*> ZSetObject::Offsets() const {
   std::vector<const char*> at;
-  at.reserve(count_);
+  at.reserve(count());
   const char* p = buf_.data();
-  for (size_t i = 0; i < count_; ++i) {
+  for (size_t i = 0; i < count(); ++i) {
     at.push_back(p);
     std::string_view m;
     double s;
@@ -88,7 +66,7 @@ size_t ZSetObject::Footprint() const {
   size_t bytes = sizeof(*this) + buf_.capacity();
   if (big_) {
     bytes += sizeof(Big) + big_->dict.bucket_count() * sizeof(void*) + big_->tree.Footprint();
-    big_->dict.ForEach([&](const ZNode* z) { bytes += sizeof(ZNode) + z->len; });
+    big_->dict.ForEach([&](const ZNode* z) { bytes += sizeof(ZNode) + z->data_bytes(); });
   }
   return bytes;
 }
@@ -97,7 +75,7 @@ Object* ZSetObject::Clone() const {
   auto* copy = new ZSetObject();
   if (!big_) {
     copy->buf_ = buf_;
-    copy->count_ = count_;
+    copy->set_count(count());
     return copy;
   }
   copy->ConvertToBig();
@@ -112,7 +90,7 @@ Object* ZSetObject::Clone() const {
 std::optional<ZSetObject::Slot> ZSetObject::FindCompact(std::string_view m) const {
   const char* base = buf_.data();
   const char* p = base;
-  for (size_t i = 0; i < count_; ++i) {
+  for (size_t i = 0; i < count(); ++i) {
     const char* start = p;
     std::string_view cur;
     double s;
@@ -129,7 +107,7 @@ void ZSetObject::InsertCompact(std::string_view m, double s) {
   if (s == 0) s = 0;
   const char* base = buf_.data();
   const char* p = base;
-  for (size_t i = 0; i < count_; ++i) {
+  for (size_t i = 0; i < count(); ++i) {
     std::string_view cur;
     double cs;
     const char* next = Read(p, &cur, &cs);
@@ -139,7 +117,7 @@ void ZSetObject::InsertCompact(std::string_view m, double s) {
   ByteBuf item;
   Append(&item, m, s);
   buf_.insert(static_cast<size_t>(p - base), item.view());
-  ++count_;
+  set_count(count() + 1);
 }
 
 std::optional<double> ZSetObject::Score(std::string_view member) const {
@@ -159,11 +137,11 @@ bool ZSetObject::Set(std::string_view member, double score, const ZSetLimits& li
     if (slot) {
       if (slot->score == score) return false;
       buf_.erase(slot->off, slot->len);
-      --count_;
+      set_count(count() - 1);
       InsertCompact(member, score);
       return false;
     }
-    if (count_ + 1 > limits.max_entries || member.size() > limits.max_value) {
+    if (count() + 1 > limits.max_entries || member.size() > limits.max_value) {
       ConvertToBig();
     } else {
       InsertCompact(member, score);
@@ -190,7 +168,7 @@ bool ZSetObject::Remove(std::string_view member) {
     auto slot = FindCompact(member);
     if (!slot) return false;
     buf_.erase(slot->off, slot->len);
-    --count_;
+    set_count(count() - 1);
     return true;
   }
   ZNode* z = big_->dict.Find(member);
@@ -216,7 +194,7 @@ void ZSetObject::ConvertToBig() {
   if (big_) return;
   auto big = std::make_unique<Big>();
   const char* p = buf_.data();
-  for (size_t i = 0; i < count_; ++i) {
+  for (size_t i = 0; i < count(); ++i) {
     std::string_view m;
     double s;
     p = Read(p, &m, &s);
@@ -224,9 +202,8 @@ void ZSetObject::ConvertToBig() {
     big->dict.Insert(z);
     big->tree.Insert(z);
   }
-  big_ = std::move(big);
   buf_ = ByteBuf();
-  count_ = 0;
+  big_ = std::move(big);
 }
 
 size_t ZSetObject::ScoreLowerBound(double v, bool exclusive) const {
@@ -261,9 +238,9 @@ size_t ZSetObject::RemoveRange(size_t start, size_t end) {
     std::vector<const char*> at = Offsets();
     const char* base = buf_.data();
     size_t from = static_cast<size_t>(at[start] - base);
-    size_t to = end < count_ ? static_cast<size_t>(at[end] - base) : buf_.size();
+    size_t to = end < count() ? static_cast<size_t>(at[end] - base) : buf_.size();
     buf_.erase(from, to - from);
-    count_ -= n;
+    set_count(count() - n);
     return n;
   }
   std::vector<ZNode*> doomed;

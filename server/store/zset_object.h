@@ -23,6 +23,7 @@
 #include "server/store/entry.h"
 #include "server/store/zset_tree.h"
 #include "server/util/byte_buf.h"
+#include "server/util/owned_or_bits.h"
 
 namespace sable {
 
@@ -43,8 +44,8 @@ class ZSetObject : public Object {
   size_t Footprint() const override;
   Object* Clone() const override;
 
-  size_t size() const { return big_ ? big_->tree.size() : count_; }
-  bool compact() const { return big_ == nullptr; }
+  size_t size() const { return big_ ? big_->tree.size() : count(); }
+  bool compact() const { return !big_; }
 
   std::optional<double> Score(std::string_view member) const;
   // Adds the member or moves it to a new score; true when it was new.
@@ -76,7 +77,7 @@ class ZSetObject : public Object {
     }
     if (!reverse) {
       const char* p = buf_.data();
-      for (size_t i = 0; i < count_; ++i) {
+      for (size_t i = 0; i < count(); ++i) {
         std::string_view m;
         double s;
         p = Read(p, &m, &s);
@@ -132,9 +133,12 @@ class ZSetObject : public Object {
   std::optional<Slot> FindCompact(std::string_view m) const;
   void InsertCompact(std::string_view m, double s);
 
+  // Compact form: members in buf_; their count sits in big_'s word until big_ exists.
+  size_t count() const { return big_.bits(); }
+  void set_count(size_t n) { big_.set_bits(n); }
+
   ByteBuf buf_;
-  size_t count_ = 0;
-  std::unique_ptr<Big> big_;
+  OwnedOrBits<Big> big_;
 };
 
 }  // namespace sable

@@ -3,16 +3,26 @@
 #include <algorithm>
 #include <new>
 
+#include "server/util/varint.h"
+
 namespace sable {
 
 ZNode* ZNode::New(std::string_view m, double score) {
-  auto* n = static_cast<ZNode*>(std::malloc(sizeof(ZNode) + m.size()));
+  char head[10];
+  size_t h = PutVarint(m.size(), head);
+  auto* n = static_cast<ZNode*>(std::malloc(sizeof(ZNode) + h + m.size()));
   if (n == nullptr) throw std::bad_alloc();
   n->next = nullptr;
   n->score = score;
-  n->len = static_cast<uint32_t>(m.size());
-  if (!m.empty()) std::memcpy(n->member, m.data(), m.size());
+  std::memcpy(n->data, head, h);
+  if (!m.empty()) std::memcpy(n->data + h, m.data(), m.size());
   return n;
+}
+
+std::string_view ZNode::LongKey() const {
+  uint64_t len = 0;
+  const char* p = GetVarint(data, &len);
+  return {p, len};
 }
 
 ZTree::~ZTree() {
@@ -22,22 +32,23 @@ ZTree::~ZTree() {
 ZTree::Leaf* ZTree::NewLeaf() {
   auto* l = new Leaf();
   l->leaf = true;
-  ++nodes_;
+  ++leaves_;
   return l;
 }
 
 ZTree::Inner* ZTree::NewInner() {
   auto* in = new Inner();
   in->leaf = false;
-  ++nodes_;
+  ++inners_;
   return in;
 }
 
 void ZTree::FreeNode(Base* n) {
-  --nodes_;
   if (n->leaf) {
+    --leaves_;
     delete static_cast<Leaf*>(n);
   } else {
+    --inners_;
     delete static_cast<Inner*>(n);
   }
 }
@@ -66,7 +77,7 @@ ZNode* ZTree::MaxOf(const Base* n) {
 
 void ZTree::Insert(ZNode* z) {
   if (root_ == nullptr) root_ = NewLeaf();
-  Base* sib = InsertAt(root_, z);
+  Base* sib = InsertAt(root_, z, kLeftEdge | kRightEdge);
   if (sib != nullptr) {
     Inner* top = NewInner();
     top->n = 2;
@@ -81,7 +92,15 @@ void ZTree::Insert(ZNode* z) {
   ++size_;
 }
 
-ZTree::Base* ZTree::InsertAt(Base* n, ZNode* z) {
+// Where a full node of n items splits after an insert at index at: in the middle, or, at an end of
+// the whole order, so that the side away from that end stays full.
+static int SplitPoint(int n, int at, int edges, int left_edge, int right_edge) {
+  if ((edges & right_edge) && at == n - 1) return n - 1;
+  if ((edges & left_edge) && at == 0) return 1;
+  return n / 2;
+}
+
+ZTree::Base* ZTree::InsertAt(Base* n, ZNode* z, int edges) {
   if (n->leaf) {
     auto* lf = static_cast<Leaf*>(n);
     int lo = 0, hi = lf->n;
@@ -95,9 +114,9 @@ ZTree::Base* ZTree::InsertAt(Base* n, ZNode* z) {
     }
     std::memmove(&lf->items[lo + 1], &lf->items[lo], sizeof(ZNode*) * (lf->n - lo));
     lf->items[lo] = z;
-    if (++lf->n < kCap) return nullptr;
+    if (++lf->n < kLeafCap) return nullptr;
     Leaf* right = NewLeaf();
-    int keep = kCap / 2;
+    int keep = SplitPoint(lf->n, lo, edges, kLeftEdge, kRightEdge);
     right->n = lf->n - keep;
     std::memcpy(right->items, &lf->items[keep], sizeof(ZNode*) * right->n);
     lf->n = keep;
@@ -110,7 +129,8 @@ ZTree::Base* ZTree::InsertAt(Base* n, ZNode* z) {
   auto* in = static_cast<Inner*>(n);
   int i = 0;
   while (i < in->n - 1 && ZLess(in->max[i], z)) ++i;
-  Base* sib = InsertAt(in->child[i], z);
+  int child_edges = (i == 0 ? edges & kLeftEdge : 0) | (i == in->n - 1 ? edges & kRightEdge : 0);
+  Base* sib = InsertAt(in->child[i], z, child_edges);
   ++in->count[i];
   if (ZLess(in->max[i], z)) in->max[i] = z;
   if (sib == nullptr) return nullptr;
@@ -124,9 +144,11 @@ ZTree::Base* ZTree::InsertAt(Base* n, ZNode* z) {
     in->count[k] = CountOf(in->child[k]);
     in->max[k] = MaxOf(in->child[k]);
   }
-  if (in->n < kCap) return nullptr;
+  if (in->n < kInnerCap) return nullptr;
   Inner* right = NewInner();
-  int keep = kCap / 2;
+  // A split child at the right end put its new sibling last; at the left end the small part
+  // stayed first.
+  int keep = SplitPoint(in->n, at == in->n - 1 ? at : i, edges, kLeftEdge, kRightEdge);
   right->n = in->n - keep;
   std::memcpy(right->child, &in->child[keep], sizeof(Base*) * right->n);
   std::memcpy(right->count, &in->count[keep], sizeof(size_t) * right->n);
@@ -195,14 +217,15 @@ void ZTree::Rebalance(Inner* in, int i) {
     return;
   }
   in->max[i] = MaxOf(c);
-  if (c->n > kCap / 4) return;
+  int cap = c->leaf ? kLeafCap : kInnerCap;
+  if (c->n > cap / 4) return;
   // Small: fold into the neighbour on the right (or the left) when both fit in half a node.
   int j = i + 1 < in->n ? i + 1 : i - 1;
   if (j < 0) return;
   int left = std::min(i, j), right = std::max(i, j);
   Base* a = in->child[left];
   Base* b = in->child[right];
-  if (a->n + b->n > kCap / 2) return;
+  if (a->n + b->n > cap / 2) return;
   if (a->leaf) {
     auto* la = static_cast<Leaf*>(a);
     auto* lb = static_cast<Leaf*>(b);

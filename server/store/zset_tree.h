@@ -1,8 +1,10 @@
 // The order index of a large sorted set: an order-statistic B+ tree of pointers to the set's
-// members, ordered by (score, member bytes). Leaves hold up to 64 pointers and are chained both
-// ways for range walks; inner nodes keep, per child, its element count (for ranks) and its
-// largest element (for descending). A member costs one pointer slot here (8 bytes at full
-// leaves, about 11 on average) where Redis's skiplist spends a node of at least 32 bytes plus
+// members, ordered by (score, member bytes). Leaves hold up to 61 pointers (a 512-byte block) and
+// are chained both ways for range walks; inner nodes (1 KB) keep, per child, its element count
+// (for ranks) and its largest element (for descending). A node that overflows at the right or
+// left end of the order keeps itself full, so appends in score order (time stamps, counters)
+// fill leaves completely. A member costs one pointer slot here (8 bytes at full leaves, about 11
+// after random inserts) where Redis's skiplist spends a node of at least 32 bytes plus
 // its levels. Members themselves live in the set's hash table (ZNode); the tree only points.
 // Pure structure: no replies, no Db.
 #pragma once
@@ -15,16 +17,28 @@
 
 namespace sable {
 
-// One member of a large sorted set: hash chain link, score, member bytes inline.
+// One member of a large sorted set: hash chain link, score, then the member inline as a varint
+// length and its bytes (a 13-byte member fits a 32-byte block).
 struct ZNode {
   ZNode* next;
   double score;
-  uint32_t len;
-  char member[];
+  char data[];
 
   static ZNode* New(std::string_view m, double score);
   static void Free(ZNode* n) { std::free(n); }
-  std::string_view key() const { return {member, len}; }
+  std::string_view key() const {
+    auto b = static_cast<uint8_t>(data[0]);
+    if (b < 0x80) return {data + 1, b};
+    return LongKey();
+  }
+  // Bytes the block holds past the header.
+  size_t data_bytes() const {
+    std::string_view k = key();
+    return static_cast<size_t>(k.data() + k.size() - data);
+  }
+
+ private:
+  std::string_view LongKey() const;
 };
 
 struct ZNodeTraits {
@@ -42,7 +56,8 @@ inline bool ZLess(const ZNode* a, const ZNode* b) {
 
 class ZTree {
  public:
-  static constexpr int kCap = 64;
+  static constexpr int kLeafCap = 61;
+  static constexpr int kInnerCap = 42;
 
   ZTree() = default;
   ZTree(const ZTree&) = delete;
@@ -87,7 +102,7 @@ class ZTree {
   }
 
   // Approximate heap bytes of the tree's own nodes.
-  size_t Footprint() const { return nodes_ * sizeof(Leaf); }
+  size_t Footprint() const { return leaves_ * sizeof(Leaf) + inners_ * sizeof(Inner); }
 
  private:
   struct Base {
@@ -97,18 +112,20 @@ class ZTree {
   struct Leaf : Base {
     Leaf* prev = nullptr;
     Leaf* next = nullptr;
-    ZNode* items[kCap];
+    ZNode* items[kLeafCap];
   };
   struct Inner : Base {
-    Base* child[kCap];
-    size_t count[kCap];
-    ZNode* max[kCap];
+    Base* child[kInnerCap];
+    size_t count[kInnerCap];
+    ZNode* max[kInnerCap];
   };
+  // Which ends of the whole order a node's range touches, for InsertAt's split point.
+  enum Edge : int { kLeftEdge = 1, kRightEdge = 2 };
 
   static size_t CountOf(const Base* n);
   static ZNode* MaxOf(const Base* n);
-  // Inserts below n; returns a new right sibling when n split.
-  Base* InsertAt(Base* n, ZNode* z);
+  // Inserts below n (edges: the Edge bits of n); returns a new right sibling when n split.
+  Base* InsertAt(Base* n, ZNode* z, int edges);
   void EraseAt(Base* n, const ZNode* z);
   // Joins child i of `in` with a neighbour when both are small enough, or drops it when empty.
   void Rebalance(Inner* in, int i);
@@ -120,7 +137,8 @@ class ZTree {
 
   Base* root_ = nullptr;
   size_t size_ = 0;
-  size_t nodes_ = 0;
+  size_t leaves_ = 0;
+  size_t inners_ = 0;
 };
 
 }  // namespace sable
