@@ -68,17 +68,15 @@ std::string_view CompactCursor::Next() {
   return item;
 }
 
-void CompactAppend(std::string* buf, std::string_view item) {
+template <typename Buf>
+static void AppendItem(Buf* buf, std::string_view item) {
   char head[10];
   buf->append(head, PutVarint(item.size(), head));
   buf->append(item);
 }
 
-void CompactAppend(ByteBuf* buf, std::string_view item) {
-  char head[10];
-  buf->append(head, PutVarint(item.size(), head));
-  buf->append(item);
-}
+void CompactAppend(std::string* buf, std::string_view item) { AppendItem(buf, item); }
+void CompactAppend(ByteBuf* buf, std::string_view item) { AppendItem(buf, item); }
 
 std::string HashObject::EncodeTtl(int64_t when) {
   std::string out;

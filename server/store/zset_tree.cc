@@ -94,9 +94,9 @@ void ZTree::Insert(ZNode* z) {
 
 // Where a full node of n items splits after an insert at index at: in the middle, or, at an end of
 // the whole order, so that the side away from that end stays full.
-static int SplitPoint(int n, int at, int edges, int left_edge, int right_edge) {
-  if ((edges & right_edge) && at == n - 1) return n - 1;
-  if ((edges & left_edge) && at == 0) return 1;
+int ZTree::SplitPoint(int n, int at, int edges) {
+  if ((edges & kRightEdge) && at == n - 1) return n - 1;
+  if ((edges & kLeftEdge) && at == 0) return 1;
   return n / 2;
 }
 
@@ -116,7 +116,7 @@ ZTree::Base* ZTree::InsertAt(Base* n, ZNode* z, int edges) {
     lf->items[lo] = z;
     if (++lf->n < kLeafCap) return nullptr;
     Leaf* right = NewLeaf();
-    int keep = SplitPoint(lf->n, lo, edges, kLeftEdge, kRightEdge);
+    int keep = SplitPoint(lf->n, lo, edges);
     right->n = lf->n - keep;
     std::memcpy(right->items, &lf->items[keep], sizeof(ZNode*) * right->n);
     lf->n = keep;
@@ -148,7 +148,7 @@ ZTree::Base* ZTree::InsertAt(Base* n, ZNode* z, int edges) {
   Inner* right = NewInner();
   // A split child at the right end put its new sibling last; at the left end the small part
   // stayed first.
-  int keep = SplitPoint(in->n, at == in->n - 1 ? at : i, edges, kLeftEdge, kRightEdge);
+  int keep = SplitPoint(in->n, at == in->n - 1 ? at : i, edges);
   right->n = in->n - keep;
   std::memcpy(right->child, &in->child[keep], sizeof(Base*) * right->n);
   std::memcpy(right->count, &in->count[keep], sizeof(size_t) * right->n);

@@ -126,6 +126,7 @@ class ZTree {
   static ZNode* MaxOf(const Base* n);
   // Inserts below n (edges: the Edge bits of n); returns a new right sibling when n split.
   Base* InsertAt(Base* n, ZNode* z, int edges);
+  static int SplitPoint(int n, int at, int edges);
   void EraseAt(Base* n, const ZNode* z);
   // Joins child i of `in` with a neighbour when both are small enough, or drops it when empty.
   void Rebalance(Inner* in, int i);
