@@ -9,13 +9,19 @@
 namespace sable {
 
 Entry* Entry::Allocate(std::string_view key, size_t payload) {
-  void* mem = std::malloc(kHeaderSize + key.size() + payload);
+  void* mem = std::malloc(HeaderSize(key.size()) + key.size() + payload);
   if (mem == nullptr) throw std::bad_alloc();
   auto* e = reinterpret_cast<Entry*>(mem);
   e->next_ = nullptr;
-  e->key_len_ = static_cast<uint32_t>(key.size());
-  e->lru_ = LruClock();
-  e->flags_ = 0;
+  e->set_lru(LruClock());
+  e->expire_ = 0;
+  if (key.size() < kLongKey) {
+    e->klen_ = static_cast<uint8_t>(key.size());
+  } else {
+    e->klen_ = kLongKey;
+    auto n = static_cast<uint32_t>(key.size());
+    std::memcpy(reinterpret_cast<char*>(e) + kHeaderSize, &n, sizeof(n));
+  }
   if (!key.empty()) std::memcpy(e->data(), key.data(), key.size());
   return e;
 }
@@ -23,8 +29,7 @@ Entry* Entry::Allocate(std::string_view key, size_t payload) {
 Entry* Entry::NewString(std::string_view key, std::string_view value) {
   if (value.size() > kEmbstrMaxLen) return NewRaw(key, std::string(value));
   Entry* e = Allocate(key, sizeof(uint32_t) + value.size());
-  e->type_ = ObjType::kString;
-  e->enc_ = Encoding::kEmbstr;
+  e->set_encoding(ObjType::kString, Encoding::kEmbstr);
   auto len = static_cast<uint32_t>(value.size());
   std::memcpy(e->payload(), &len, sizeof(len));
   if (len) std::memcpy(e->payload() + sizeof(len), value.data(), len);
@@ -33,16 +38,14 @@ Entry* Entry::NewString(std::string_view key, std::string_view value) {
 
 Entry* Entry::NewInt(std::string_view key, int64_t value) {
   Entry* e = Allocate(key, sizeof(int64_t));
-  e->type_ = ObjType::kString;
-  e->enc_ = Encoding::kInt;
+  e->set_encoding(ObjType::kString, Encoding::kInt);
   std::memcpy(e->payload(), &value, sizeof(value));
   return e;
 }
 
 Entry* Entry::NewRaw(std::string_view key, std::string value) {
   Entry* e = Allocate(key, sizeof(void*));
-  e->type_ = ObjType::kString;
-  e->enc_ = Encoding::kRaw;
+  e->set_encoding(ObjType::kString, Encoding::kRaw);
   auto* s = new std::string(std::move(value));
   std::memcpy(e->payload(), &s, sizeof(s));
   return e;
@@ -50,14 +53,13 @@ Entry* Entry::NewRaw(std::string_view key, std::string value) {
 
 Entry* Entry::NewObject(std::string_view key, ObjType type, Object* obj) {
   Entry* e = Allocate(key, sizeof(void*));
-  e->type_ = type;
-  e->enc_ = Encoding::kObject;
+  e->set_encoding(type, Encoding::kObject);
   std::memcpy(e->payload(), &obj, sizeof(obj));
   return e;
 }
 
 Entry* Entry::Clone(const Entry* e, std::string_view key) {
-  switch (e->enc_) {
+  switch (e->encoding()) {
     case Encoding::kInt:
       return NewInt(key, e->IntValue());
     case Encoding::kEmbstr: {
@@ -69,12 +71,12 @@ Entry* Entry::Clone(const Entry* e, std::string_view key) {
     case Encoding::kObject:
       break;
   }
-  return NewObject(key, e->type_, e->object()->Clone());
+  return NewObject(key, e->type(), e->object()->Clone());
 }
 
 Entry* Entry::Rekey(Entry* e, std::string_view key) {
   size_t payload_size;
-  switch (e->enc_) {
+  switch (e->encoding()) {
     case Encoding::kInt:
       payload_size = sizeof(int64_t);
       break;
@@ -88,9 +90,8 @@ Entry* Entry::Rekey(Entry* e, std::string_view key) {
       payload_size = sizeof(void*);
   }
   Entry* fresh = Allocate(key, payload_size);
-  fresh->type_ = e->type_;
-  fresh->enc_ = e->enc_;
-  fresh->lru_ = e->lru_;
+  fresh->set_encoding(e->type(), e->encoding());
+  fresh->set_lru(e->lru());
   std::memcpy(fresh->payload(), e->payload(), payload_size);
   return fresh;
 }
@@ -98,16 +99,16 @@ Entry* Entry::Rekey(Entry* e, std::string_view key) {
 void Entry::FreeShell(Entry* e) { std::free(e); }
 
 void Entry::Free(Entry* e) {
-  if (e->enc_ == Encoding::kRaw) {
+  if (e->encoding() == Encoding::kRaw) {
     delete e->RawString();
-  } else if (e->enc_ == Encoding::kObject) {
+  } else if (e->encoding() == Encoding::kObject) {
     delete e->object();
   }
   std::free(e);
 }
 
 std::string_view Entry::StringValue(char* buf) const {
-  switch (enc_) {
+  switch (encoding()) {
     case Encoding::kInt:
       return {buf, FormatInt64(IntValue(), buf)};
     case Encoding::kEmbstr: {
@@ -138,8 +139,8 @@ size_t Entry::StringLength() const {
 }
 
 size_t Entry::Footprint() const {
-  size_t base = kHeaderSize + key_len_;
-  switch (enc_) {
+  size_t base = HeaderSize(key_len()) + key_len();
+  switch (encoding()) {
     case Encoding::kInt:
       return base + 8;
     case Encoding::kEmbstr:
@@ -154,12 +155,12 @@ size_t Entry::Footprint() const {
 
 bool Entry::HeavyToFree() const {
   // Freeing a big string is one free(); collections with many nodes are what stalls a loop.
-  return enc_ == Encoding::kObject && object()->Footprint() > 64 * 1024;
+  return encoding() == Encoding::kObject && object()->Footprint() > 64 * 1024;
 }
 
 void* Entry::ReleaseHeapValue() {
   void* p = HeapPointer();
-  enc_ = Encoding::kInt;  // the shell no longer owns anything
+  enc_ = static_cast<uint32_t>(Encoding::kInt);  // the shell no longer owns anything
   return p;
 }
 
@@ -170,7 +171,7 @@ Entry* MakeStringEntry(std::string_view key, std::string_view value) {
 }
 
 std::string_view Entry::EncodingName() const {
-  switch (enc_) {
+  switch (encoding()) {
     case Encoding::kInt:
       return "int";
     case Encoding::kEmbstr:

@@ -1,12 +1,16 @@
 // One key and its value in a single allocation. Strings live inline (as integers or bytes);
-// collections and long strings hang off a pointer. The layout is packed by hand: a header of
-// 19 bytes, the key bytes, then the payload, so a small key/value pair costs one ~40-byte block.
+// collections and long strings hang off a pointer. The layout is packed by hand: a 13-byte
+// header (chain pointer; 24-bit LRU clock, type, encoding and expire bit in one word; the key
+// length in one byte, or 255 and four more bytes for keys of 255 bytes and longer), the key
+// bytes, then the payload. A 10-byte key with a collection pointer fits a 32-byte block.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace sable {
 
@@ -36,8 +40,9 @@ constexpr size_t kEmbstrMaxLen = 44;
 
 class Entry {
  public:
-  static constexpr size_t kHeaderSize = 19;
-  enum Flags : uint8_t { kHasExpire = 1 };
+  static constexpr size_t kHeaderSize = 13;
+  // Key lengths from here on are stored in four bytes after the header.
+  static constexpr uint8_t kLongKey = 255;
 
   // Creation helpers; every entry is freed with Free().
   static Entry* NewString(std::string_view key, std::string_view value);
@@ -53,21 +58,20 @@ class Entry {
   // Frees only the entry block, not a heap value it pointed to (after Rekey moved it).
   static void FreeShell(Entry* e);
 
-  std::string_view key() const { return {data(), key_len_}; }
-  ObjType type() const { return type_; }
-  Encoding encoding() const { return enc_; }
-  bool has_expire() const { return flags_ & kHasExpire; }
-  void set_has_expire(bool on) {
-    flags_ = on ? (flags_ | kHasExpire) : (flags_ & ~kHasExpire);
-  }
+  std::string_view key() const { return {data(), key_len()}; }
+  ObjType type() const { return static_cast<ObjType>(type_); }
+  Encoding encoding() const { return static_cast<Encoding>(enc_); }
+  bool has_expire() const { return expire_; }
+  void set_has_expire(bool on) { expire_ = on; }
+  // The 24-bit LRU clock stamp (server/util/clock.h).
   uint32_t lru() const { return lru_; }
-  void set_lru(uint32_t v) { lru_ = v; }
+  void set_lru(uint32_t v) { lru_ = v & 0xffffff; }
   // Redis's OBJECT ENCODING name ("int", "embstr", "raw", or the object's own).
   std::string_view EncodingName() const;
 
   // String access. For kInt, the digits are formatted into buf (at least 24 bytes).
   std::string_view StringValue(char* buf) const;
-  bool IsInt() const { return enc_ == Encoding::kInt; }
+  bool IsInt() const { return encoding() == Encoding::kInt; }
   int64_t IntValue() const;
   // Only for kRaw: the heap string, mutable in place (APPEND, SETRANGE).
   std::string* RawString() const;
@@ -91,10 +95,26 @@ class Entry {
 
   Entry() = default;
   static Entry* Allocate(std::string_view key, size_t payload);
-  char* data() { return reinterpret_cast<char*>(this) + kHeaderSize; }
-  const char* data() const { return reinterpret_cast<const char*>(this) + kHeaderSize; }
-  char* payload() { return data() + key_len_; }
-  const char* payload() const { return data() + key_len_; }
+  static size_t HeaderSize(size_t key_len) {
+    return key_len < kLongKey ? kHeaderSize : kHeaderSize + sizeof(uint32_t);
+  }
+  const char* base() const { return reinterpret_cast<const char*>(this); }
+  size_t key_len() const {
+    if (klen_ != kLongKey) return klen_;
+    uint32_t n;
+    std::memcpy(&n, base() + kHeaderSize, sizeof(n));
+    return n;
+  }
+  const char* data() const {
+    return base() + (klen_ != kLongKey ? kHeaderSize : kHeaderSize + sizeof(uint32_t));
+  }
+  char* data() { return const_cast<char*>(std::as_const(*this).data()); }
+  char* payload() { return data() + key_len(); }
+  const char* payload() const { return data() + key_len(); }
+  void set_encoding(ObjType type, Encoding enc) {
+    type_ = static_cast<uint32_t>(type);
+    enc_ = static_cast<uint32_t>(enc);
+  }
   void* HeapPointer() const {
     void* p;
     std::memcpy(&p, payload(), sizeof(p));
@@ -102,12 +122,16 @@ class Entry {
   }
 
   Entry* next_;
-  uint32_t key_len_;
-  uint32_t lru_;
-  ObjType type_;
-  Encoding enc_;
-  uint8_t flags_;
+  uint32_t lru_ : 24;
+  uint32_t type_ : 3;
+  uint32_t enc_ : 2;
+  uint32_t expire_ : 1;
+  uint8_t klen_;  // the key bytes start at kHeaderSize (or 4 bytes later for kLongKey)
+
+  static void CheckLayout();
 };
+
+inline void Entry::CheckLayout() { static_assert(offsetof(Entry, klen_) + 1 == kHeaderSize); }
 
 struct EntryTraits {
   static Entry*& Next(Entry* e) { return e->next_; }
