@@ -19,6 +19,7 @@
 #include "server/resp/errors.h"
 #include "server/util/clock.h"
 #include "server/util/numbers.h"
+#include "server/util/random.h"
 
 extern "C" int mallctl(const char*, void*, size_t*, void*, size_t) __attribute__((weak));
 
@@ -35,7 +36,8 @@ std::string RandomHex(size_t n) {
 }
 
 uint64_t FastRandom() {
-  static std::mt19937_64 gen(std::random_device{}());
+  static FastRng gen((static_cast<uint64_t>(std::random_device{}()) << 32) ^
+                     std::random_device{}());
   return gen();
 }
 

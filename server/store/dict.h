@@ -174,6 +174,35 @@ class Dict {
     }
   }
 
+  // A uniformly chosen entry; nullptr when empty. A bucket is drawn uniformly from both tables
+  // while rehashing (every entry lives in exactly one bucket), then a slot among `slots`: the
+  // entry in that slot is taken, an empty slot draws again. Each entry thus has the same chance
+  // per draw whatever its chain's length, where picking within the chain would favour entries
+  // of short chains. `slots` starts at 4 and grows to the longest chain seen.
+  E* FairRandom(uint64_t (*rnd)()) const {
+    if (size() == 0) return nullptr;
+    size_t slots = 4;
+    for (;;) {
+      E* head;
+      if (rehashing()) {
+        size_t s0 = t_[0].size();
+        size_t i = rehash_idx_ + rnd() % (s0 + t_[1].size() - rehash_idx_);
+        head = i >= s0 ? t_[1].buckets[i - s0] : t_[0].buckets[i];
+      } else {
+        head = t_[0].buckets[rnd() & t_[0].mask];
+      }
+      if (head == nullptr) continue;
+      size_t len = 0;
+      for (E* e = head; e; e = Traits::Next(e)) ++len;
+      if (len > slots) slots = len;
+      size_t pick = rnd() % slots;
+      if (pick >= len) continue;
+      E* e = head;
+      while (pick--) e = Traits::Next(e);
+      return e;
+    }
+  }
+
   // Moves up to n buckets from the old table; returns true while rehashing continues.
   bool RehashSteps(size_t n) {
     if (!rehashing()) return false;

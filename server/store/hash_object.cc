@@ -428,7 +428,7 @@ void HashObject::HeapRemove(HashField* f) {
 
 std::pair<std::string_view, std::string_view> HashObject::Random(uint64_t (*rnd)()) const {
   if (table_) {
-    HashField* f = table_->dict.Random(rnd);
+    HashField* f = table_->dict.FairRandom(rnd);
     return {f->field(), f->value()};
   }
   uint64_t pick = rnd() % compact_size();

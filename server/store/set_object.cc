@@ -394,23 +394,7 @@ std::string SetObject::Random(uint64_t (*rnd)()) const {
 }
 
 SetMember* SetObject::TableRandom(uint64_t (*rnd)()) const {
-  // A uniform bucket, then a slot among `slots`: a member is taken when the slot holds one.
-  // Every member gets the same chance per try (1 / buckets / slots) whatever its chain's
-  // length, where picking within the chain would favour members of short chains. A SCAN step
-  // at a cursor below the smaller table's size visits one bucket of it and, while rehashing,
-  // every bucket of the other table it maps to: each member is in exactly one such group.
-  // Both tables have power-of-two sizes, so the smaller is the lowest bit of their sum.
-  size_t buckets = table_->dict.bucket_count();
-  uint64_t small_mask = (buckets & (~buckets + 1)) - 1;
-  size_t slots = 4;
-  std::vector<SetMember*> chain;
-  for (;;) {
-    chain.clear();
-    table_->dict.Scan(rnd() & small_mask, [&](SetMember* m) { chain.push_back(m); });
-    slots = std::max(slots, chain.size());
-    size_t pick = rnd() % slots;
-    if (pick < chain.size()) return chain[pick];
-  }
+  return table_->dict.FairRandom(rnd);
 }
 
 std::string SetObject::PopRandom(uint64_t (*rnd)()) {
