@@ -439,7 +439,7 @@ void Move(CommandContext& ctx, bool from_front, bool to_front, size_t timeout_ar
   }
   if (!r.ok()) {
     if (timeout_arg != 0 && Blocking::MayBlock(ctx)) {
-      ctx.server.blocking().Block(ctx, {src}, ObjType::kList, timeout, TimeoutReply::kNullArray);
+      ctx.server.blocking().Block(ctx, {src}, ObjType::kList, timeout);
     } else {
       ctx.rb.SendNull();
     }
@@ -509,7 +509,7 @@ void BlockingPop(CommandContext& ctx, bool front) {
     return;
   }
   if (Blocking::MayBlock(ctx)) {
-    ctx.server.blocking().Block(ctx, keys, ObjType::kList, timeout, TimeoutReply::kNullArray);
+    ctx.server.blocking().Block(ctx, keys, ObjType::kList, timeout);
   } else {
     ctx.rb.SendNullArray();
   }
@@ -568,7 +568,7 @@ void MultiPop(CommandContext& ctx, bool blocking) {
     return;
   }
   if (blocking && Blocking::MayBlock(ctx)) {
-    ctx.server.blocking().Block(ctx, keys, ObjType::kList, timeout, TimeoutReply::kNullArray);
+    ctx.server.blocking().Block(ctx, keys, ObjType::kList, timeout);
   } else {
     ctx.rb.SendNullArray();
   }

@@ -103,7 +103,7 @@ void BlockingPop(CommandContext& ctx, bool min) {
     return;
   }
   if (Blocking::MayBlock(ctx)) {
-    ctx.server.blocking().Block(ctx, keys, ObjType::kZSet, timeout, TimeoutReply::kNullArray);
+    ctx.server.blocking().Block(ctx, keys, ObjType::kZSet, timeout);
   } else {
     ctx.rb.SendNullArray();
   }
@@ -174,7 +174,7 @@ void MultiPop(CommandContext& ctx, bool blocking) {
     return;
   }
   if (blocking && Blocking::MayBlock(ctx)) {
-    ctx.server.blocking().Block(ctx, keys, ObjType::kZSet, timeout, TimeoutReply::kNullArray);
+    ctx.server.blocking().Block(ctx, keys, ObjType::kZSet, timeout);
   } else {
     ctx.rb.SendNullArray();
   }

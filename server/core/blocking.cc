@@ -42,7 +42,7 @@ bool Blocking::MayBlock(CommandContext& ctx) {
 uint64_t Blocking::ClientId(const Client* c) { return c->id(); }
 
 void Blocking::Block(CommandContext& ctx, const std::vector<std::string_view>& keys,
-                     ObjType type, int64_t timeout_ms, TimeoutReply reply) {
+                     ObjType type, int64_t timeout_ms) {
   Client* c = ctx.client;
   if (rerunning_ == c->id()) {
     blocked_again_ = true;
@@ -51,7 +51,6 @@ void Blocking::Block(CommandContext& ctx, const std::vector<std::string_view>& k
   State st;
   st.db = c->db_index;
   st.type = type;
-  st.reply = reply;
   st.cmd = ctx.cmd;
   st.argv.assign(ctx.args.begin(), ctx.args.end());
   for (std::string_view k : keys) {
@@ -153,11 +152,7 @@ void Blocking::Timeout(uint64_t id) {
   it->second.timer = 0;
   Client* c = server_.FindClient(id);
   if (c != nullptr) {
-    if (it->second.reply == TimeoutReply::kNullArray) {
-      c->rb().SendNullArray();
-    } else {
-      c->rb().SendNull();
-    }
+    c->rb().SendNullArray();
     c->ScheduleFlush();
   }
   Release(id);

@@ -25,9 +25,6 @@ class CommandContext;
 class Server;
 struct CommandSpec;
 
-// What a blocked command answers when its time runs out.
-enum class TimeoutReply { kNullArray, kNullBulk };
-
 class Blocking {
  public:
   explicit Blocking(Server& server) : server_(server) {}
@@ -38,11 +35,12 @@ class Blocking {
   // Whether this invocation may block: not inside MULTI/EXEC, a script, or a replay.
   static bool MayBlock(CommandContext& ctx);
 
-  // Parks the client of ctx on keys holding `type` values, for timeout_ms (-1 = forever). When
-  // the command is being re-run for a key that turned out not to serve it, the client keeps its
-  // place and its original deadline.
+  // Parks the client of ctx on keys holding `type` values, for timeout_ms (-1 = forever); when
+  // the time runs out it gets a null array, as every blocking command does in Redis (BLMOVE and
+  // BRPOPLPUSH included). When the command is being re-run for a key that turned out not to
+  // serve it, the client keeps its place and its original deadline.
   void Block(CommandContext& ctx, const std::vector<std::string_view>& keys, ObjType type,
-             int64_t timeout_ms, TimeoutReply reply);
+             int64_t timeout_ms);
   bool IsBlocked(const Client* c) const { return blocked_.count(ClientId(c)) != 0; }
   size_t blocked_count() const { return blocked_.size(); }
 
@@ -70,7 +68,6 @@ class Blocking {
   struct State {
     int db = 0;
     ObjType type = ObjType::kList;
-    TimeoutReply reply = TimeoutReply::kNullArray;
     uint64_t timer = 0;
     const CommandSpec* cmd = nullptr;
     std::vector<std::string> argv;

@@ -244,6 +244,48 @@ def test_kill9_with_appendfsync_always_keeps_every_acknowledged_write(make_serve
         assert n <= value <= n + 1, (i, n, value)
 
 
+def test_kill9_with_appendfsync_always_keeps_acknowledged_list_and_hash_writes(make_server):
+    # hashes past 64 fields are tables, so both encodings are replayed
+    s = make_server(extra_args=AOF_ON + ["--appendfsync", "always",
+                                         "--hash-max-listpack-entries", "64"])
+    stop = threading.Event()
+    acked = [0] * 4
+
+    def work(i):
+        # Each acknowledged step is one RPUSH of a unique id and one HSET of a unique field.
+        c = redis.Redis(host="127.0.0.1", port=s.port, socket_timeout=10)
+        try:
+            while not stop.is_set():
+                n = acked[i]
+                c.rpush("queue:%d" % i, "job:%d" % n)
+                c.hset("seen:%d" % i, "f%d" % n, "v%d" % n)
+                acked[i] += 1
+        except (redis.ConnectionError, redis.TimeoutError, OSError):
+            pass
+        finally:
+            c.close()
+    threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(4)]
+    for t in threads:
+        t.start()
+    eventually(lambda: min(acked) >= 100, timeout=30, msg="list/hash load too slow")
+    kill9(s)
+    stop.set()
+    for t in threads:
+        t.join(timeout=10)
+    snapshot = list(acked)
+    s.start()
+    c = s.client()
+    for i, n in enumerate(snapshot):
+        jobs = c.lrange("queue:%d" % i, 0, -1)
+        # every acknowledged push, in order, and at most the one in flight beyond them
+        assert jobs[:n] == ["job:%d" % k for k in range(n)], i
+        assert len(jobs) <= n + 1, (i, n, len(jobs))
+        fields = c.hgetall("seen:%d" % i)
+        assert all(fields.get("f%d" % k) == "v%d" % k for k in range(n)), i
+        assert len(fields) <= n + 1 and len(fields) <= len(jobs), (i, n, len(fields))
+    assert c.object("encoding", "seen:0") == "hashtable"
+
+
 def test_kill9_with_everysec_loses_at_most_two_seconds(make_server):
     s = make_server(extra_args=AOF_ON + ["--appendfsync", "everysec"])
     acks = []

@@ -428,6 +428,22 @@ def test_encoding_converts_after_max_entries(r):
         "a": "1", "b": "2", "c": "3", "d": "4", "e": "5"}
 
 
+def test_ziplist_names_are_aliases(r):
+    # Redis 7 keeps the pre-7 names as aliases of the listpack directives
+    assert r.execute_command("CONFIG", "SET", "hash-max-ziplist-entries", 2) == "OK"
+    assert r.execute_command("CONFIG", "GET", "hash-max-listpack-entries") == [
+        "hash-max-listpack-entries", "2"]
+    assert r.execute_command("CONFIG", "GET", "hash-max-ziplist-entries") == [
+        "hash-max-ziplist-entries", "2"]
+    r.execute_command("HSET", "h", "a", "1", "b", "2")
+    assert r.execute_command("OBJECT", "ENCODING", "h") == "listpack"
+    r.execute_command("HSET", "h", "c", "3")
+    assert r.execute_command("OBJECT", "ENCODING", "h") == "hashtable"
+    assert r.execute_command("CONFIG", "SET", "hash-max-listpack-value", 3) == "OK"
+    assert r.execute_command("CONFIG", "GET", "hash-max-ziplist-value") == [
+        "hash-max-ziplist-value", "3"]
+
+
 def test_encoding_converts_after_max_value(r):
     assert r.execute_command("CONFIG", "SET", "hash-max-listpack-value", 8) == "OK"
     r.execute_command("HSET", "h", "f", "abcdefgh")  # exactly 8 bytes: stays listpack

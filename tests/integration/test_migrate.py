@@ -15,6 +15,7 @@ import redis
 
 from conftest import (RespError, eventually, free_port, is_real_redis, node_args,
                       wait_replica_synced)
+import typed_data
 
 REDIS_SERVER = "/usr/bin/redis-server"
 
@@ -265,6 +266,21 @@ def test_payloads_cross_to_real_redis(make_server, real_redis, direction):
         assert d.get(k) == v, k
     assert 0 < d.pttl(b"text") <= 50000
     assert s.dbsize() == 0
+
+
+@pytest.mark.parametrize("direction", ["sable-to-redis", "redis-to-sable"])
+def test_collections_cross_to_real_redis(make_server, real_redis, direction):
+    sable = make_server(extra_args=args())
+    src_node, dst_node = (sable, real_redis) if direction == "sable-to-redis" else (
+        real_redis, sable)
+    s = src_node.client(decode_responses=False)
+    typed_data.populate(s)
+    sent = typed_data.contents(s)
+    assert len(sent) == 10
+    c = src_node.conn()
+    assert migrate(c, "127.0.0.1", dst_node.port, "", 0, 5000, "KEYS", *sent) == "OK"
+    assert s.dbsize() == 0
+    assert typed_data.contents(dst_node.client(decode_responses=False)) == sent
 
 
 def test_restore_asking_in_cluster_mode(make_server, dst):

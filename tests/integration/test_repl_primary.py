@@ -15,6 +15,7 @@ import socket
 
 from conftest import eventually, recv_until, wait_closed
 from conftest import wait_replica_synced as wait_in_sync
+import typed_data
 
 REDIS_SERVER = "/usr/bin/redis-server"
 
@@ -105,6 +106,26 @@ def test_full_sync_then_stream(make_server, diskless):
     msg = eventually(lambda: sub.get_message(timeout=0.2))
     assert msg["type"] == "message" and msg["data"] == "hello"
     sub.close()
+
+
+@pytest.mark.parametrize("diskless", [True, False], ids=["diskless", "disk"])
+def test_collections_reach_a_redis_replica(make_server, diskless):
+    # Every collection type in each encoding through the full sync, then commands whose
+    # propagation differs from what was called (SPOP as SREM, BLPOP as LPOP, LMOVE, ZMPOP).
+    primary = start_primary(make_server, diskless)
+    p = primary.client(decode_responses=False)
+    typed_data.populate(p)
+    replica = start_replica(make_server, primary)
+    wait_in_sync(primary, replica)
+    r = replica.client(decode_responses=False)
+    before = typed_data.contents(p)
+    assert len(before) == 10
+    assert typed_data.contents(r) == before
+    typed_data.mutate(p)
+    wait_in_sync(primary, replica)
+    after = typed_data.contents(p)
+    assert after != before
+    assert typed_data.contents(r) == after
 
 
 def test_partial_resync_after_client_kill(make_server):

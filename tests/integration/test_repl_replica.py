@@ -9,6 +9,7 @@ import os
 import pytest
 
 from conftest import RespError, ServerProcess, eventually
+import typed_data
 
 REDIS = "/usr/bin/redis-server"
 
@@ -118,6 +119,26 @@ def test_full_sync_then_stream(pair):
     assert r.get("tx1") == "1" and r.get("tx2") == "1"
     assert r.get("f") == "1.75"
     assert snapshot(replica, dbs=(0, 1, 2, 5)) == snapshot(primary, dbs=(0, 1, 2, 5))
+
+
+def test_collections_from_a_redis_primary(primary):
+    # Every collection type in each encoding from Redis's RDB, then Redis's command stream.
+    p = primary.client(decode_responses=False)
+    typed_data.populate(p)
+    replica = start_replica(primary)
+    try:
+        wait_synced(primary, replica)
+        r = replica.client(decode_responses=False)
+        before = typed_data.contents(p)
+        assert len(before) == 10
+        assert typed_data.contents(r) == before
+        typed_data.mutate(p)
+        wait_synced(primary, replica)
+        after = typed_data.contents(p)
+        assert after != before
+        assert typed_data.contents(r) == after
+    finally:
+        replica.cleanup()
 
 
 def test_readonly_role_and_info(pair):

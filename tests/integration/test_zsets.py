@@ -266,3 +266,41 @@ def test_aof_rewrite_writes_zadd_batches_of_64(make_server):
     s.start()
     assert s.client().zrange("z", 0, 2, withscores=True) == [("m000", 0), ("m001", 1),
                                                               ("m002", 2)]
+
+
+def test_zset_listpack_thresholds_and_ziplist_aliases(server):
+    r = server.client(raw_replies=True)
+    assert r.execute_command("CONFIG", "GET", "zset-max-listpack-entries") == [
+        "zset-max-listpack-entries", "128"]
+    assert r.execute_command("CONFIG", "GET", "zset-max-ziplist-value") == [
+        "zset-max-ziplist-value", "64"]
+    assert r.execute_command("CONFIG", "SET", "zset-max-ziplist-entries", 2) == "OK"
+    assert r.execute_command("CONFIG", "GET", "zset-max-listpack-entries") == [
+        "zset-max-listpack-entries", "2"]
+    r.execute_command("ZADD", "z", 1, "a", 2, "b")
+    assert r.execute_command("OBJECT", "ENCODING", "z") == "listpack"
+    r.execute_command("ZADD", "z", 3, "c")
+    assert r.execute_command("OBJECT", "ENCODING", "z") == "skiplist"
+    assert r.execute_command("CONFIG", "SET", "zset-max-ziplist-value", 4) == "OK"
+    assert r.execute_command("CONFIG", "GET", "zset-max-listpack-value") == [
+        "zset-max-listpack-value", "4"]
+    r.execute_command("ZADD", "y", 1, "abcd")
+    assert r.execute_command("OBJECT", "ENCODING", "y") == "listpack"
+    r.execute_command("ZADD", "y", 2, "abcde")
+    assert r.execute_command("OBJECT", "ENCODING", "y") == "skiplist"
+    assert r.execute_command("ZRANGE", "y", 0, -1, "WITHSCORES") == ["abcd", "1", "abcde", "2"]
+
+
+def test_scan_type_zset(server):
+    r = server.client(raw_replies=True)
+    for i in range(30):
+        r.execute_command("ZADD", "z:%d" % i, i, "m")
+        r.execute_command("SADD", "s:%d" % i, "m")
+    r.execute_command("ZADD", "big", *[x for i in range(200) for x in (i, "m%d" % i)])
+    keys, cursor = set(), "0"
+    while True:
+        cursor, page = r.execute_command("SCAN", cursor, "TYPE", "zset", "COUNT", 7)
+        keys |= set(page)
+        if cursor == "0":
+            break
+    assert keys == {"z:%d" % i for i in range(30)} | {"big"}
