@@ -655,17 +655,17 @@ void RegisterListCommands(CommandRegistry& r) {
       "Pop elements from a list",
       "O(N+M) where N is the number of provided keys and M is the number of elements returned.")
       .keys = NumKeysSpec(1);
-  add("blpop", -3, kBlock, kBlockAcl, CmdBLPop, 1, -2, 1, "2.0.0",
+  add("blpop", -3, kBlock | kCmdNoScript, kBlockAcl, CmdBLPop, 1, -2, 1, "2.0.0",
       "Remove and get the first element in a list, or block until one is available",
       "O(N) where N is the number of provided keys.");
-  add("brpop", -3, kBlock, kBlockAcl, CmdBRPop, 1, -2, 1, "2.0.0",
+  add("brpop", -3, kBlock | kCmdNoScript, kBlockAcl, CmdBRPop, 1, -2, 1, "2.0.0",
       "Remove and get the last element in a list, or block until one is available",
       "O(N) where N is the number of provided keys.");
-  add("blmove", 6, kBlock | kCmdDenyOom, kBlockAcl, CmdBLMove, 1, 2, 1, "6.2.0",
+  add("blmove", 6, kBlock | kCmdDenyOom | kCmdNoScript, kBlockAcl, CmdBLMove, 1, 2, 1, "6.2.0",
       "Pop an element from a list, push it to another list and return it; or block until one "
       "is available",
       "O(1)");
-  add("brpoplpush", 4, kBlock | kCmdDenyOom, kBlockAcl, CmdBRPopLPush, 1, 2, 1, "2.2.0",
+  add("brpoplpush", 4, kBlock | kCmdDenyOom | kCmdNoScript, kBlockAcl, CmdBRPopLPush, 1, 2, 1, "2.2.0",
       "Pop an element from a list, push it to another list and return it; or block until one "
       "is available",
       "O(1)");

@@ -26,6 +26,7 @@ void RegisterAllCommands(CommandRegistry& registry) {
   RegisterAofCommands(registry);
   RegisterPrimaryCommands(registry);
   RegisterReplicaCommands(registry);
+  RegisterScriptCommands(registry);
 }
 
 }  // namespace sable

@@ -37,6 +37,8 @@ void RegisterAofCommands(CommandRegistry& registry);
 void RegisterPrimaryCommands(CommandRegistry& registry);
 // server/repl/replica_commands.cc: REPLICAOF, SLAVEOF.
 void RegisterReplicaCommands(CommandRegistry& registry);
+// server/commands/script_commands.cc: EVAL, EVALSHA (and _RO), SCRIPT.
+void RegisterScriptCommands(CommandRegistry& registry);
 
 // Builds a table entry. Keys are argv[first..last] every step (last < 0 counts from the end).
 inline CommandSpec MakeCommand(std::string name, int arity, uint32_t flags, uint32_t acl,

@@ -524,11 +524,11 @@ void RegisterZSetMultiCommands(CommandRegistry& r) {
       "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of "
       "elements in the sorted set, and M being the number of elements popped.")
       .keys = NumKeysSpec(1);
-  add("bzpopmin", -3, kBlock | kCmdFast, kBlockAcl | kAclFast, CmdBZPopMin, 1, -2, "5.0.0",
+  add("bzpopmin", -3, kBlock | kCmdFast | kCmdNoScript, kBlockAcl | kAclFast, CmdBZPopMin, 1, -2, "5.0.0",
       "Remove and return the member with the lowest score from one or more sorted sets, or "
       "block until one is available",
       "O(log(N)) with N being the number of elements in the sorted set.");
-  add("bzpopmax", -3, kBlock | kCmdFast, kBlockAcl | kAclFast, CmdBZPopMax, 1, -2, "5.0.0",
+  add("bzpopmax", -3, kBlock | kCmdFast | kCmdNoScript, kBlockAcl | kAclFast, CmdBZPopMax, 1, -2, "5.0.0",
       "Remove and return the member with the highest score from one or more sorted sets, or "
       "block until one is available",
       "O(log(N)) with N being the number of elements in the sorted set.");

@@ -17,6 +17,7 @@
 #include "server/repl/repl_state.h"
 #include "server/repl/replica.h"
 #include "server/resp/errors.h"
+#include "server/scripting/lua_engine.h"
 #include "server/util/clock.h"
 #include "server/util/numbers.h"
 #include "server/util/random.h"
@@ -68,6 +69,11 @@ Server::Server(Config* config)
     // After the command table: routing looks commands up.
     cluster_ = std::make_unique<cluster::Cluster>(this);
   }
+}
+
+LuaEngine& Server::lua() {
+  if (!lua_) lua_ = std::make_unique<LuaEngine>(this);
+  return *lua_;
 }
 
 Server::~Server() {

@@ -35,6 +35,7 @@ class AofPersistence;
 class ReplicationState;
 class ReplPrimary;
 class Replica;
+class LuaEngine;
 
 struct ServerStats {
   uint64_t connections_received = 0;  // total_connections_received
@@ -159,6 +160,8 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   ReplPrimary& repl_primary() { return *repl_primary_; }
   // The link to our own primary (REPLICAOF; server/repl/replica.h).
   Replica& replica() { return *replica_; }
+  // The Lua interpreter and script cache, created on first use.
+  LuaEngine& lua();
 
   // The forked child (BGSAVE, BGREWRITEAOF); cron reaps it.
   ChildProcess& child() { return child_; }
@@ -286,6 +289,7 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   std::unique_ptr<ReplicationState> repl_;
   std::unique_ptr<ReplPrimary> repl_primary_;
   std::unique_ptr<Replica> replica_;
+  std::unique_ptr<LuaEngine> lua_;
   std::unique_ptr<cluster::SlotIndex> slot_index_;
   std::unique_ptr<cluster::Cluster> cluster_;
   uint64_t cluster_timer_ = 0;

@@ -1,0 +1,717 @@
+#include "server/scripting/lua_engine.h"
+
+extern "C" {
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+int luaopen_cjson(lua_State* L);
+int luaopen_bit(lua_State* L);
+}
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <cmath>
+#include <vector>
+
+#include "server/core/context.h"
+#include "server/core/server.h"
+#include "server/repl/replica.h"
+#include "server/resp/errors.h"
+#include "server/resp/output_buffer.h"
+#include "server/resp/reply_parser.h"
+#include "server/util/clock.h"
+#include "server/util/sha1.h"
+#include "server/util/version.h"
+
+namespace sable {
+namespace {
+
+constexpr char kRegistryScripts[] = "sable_scripts";
+constexpr uint64_t kLocalScriptClientId = ~0ull;
+
+std::string Sha1Hex(std::string_view s) {
+  Sha1 h;
+  h.Update(s.data(), s.size());
+  auto digest = h.Final();
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (uint8_t b : digest) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
+LuaEngine* EngineOf(lua_State* L) {
+  return static_cast<LuaEngine*>(lua_touserdata(L, lua_upvalueindex(1)));
+}
+
+// Pushes {err = text} (the form redis.error_reply and failed calls take).
+void PushErrorTable(lua_State* L, std::string_view text) {
+  lua_newtable(L);
+  lua_pushlstring(L, text.data(), text.size());
+  lua_setfield(L, -2, "err");
+}
+
+// Raises {err = "ERR " .. msg}: errors of the redis library itself.
+int RaiseError(lua_State* L, std::string_view msg) {
+  PushErrorTable(L, "ERR " + std::string(msg));
+  return lua_error(L);
+}
+
+int RedisCall(lua_State* L) { return EngineOf(L)->LuaCall(L, true); }
+int RedisPCall(lua_State* L) { return EngineOf(L)->LuaCall(L, false); }
+int RedisSetResp(lua_State* L) { return EngineOf(L)->LuaSetResp(L); }
+int MathRandom(lua_State* L) { return EngineOf(L)->LuaRandom(L); }
+int MathRandomSeed(lua_State* L) { return EngineOf(L)->LuaRandomSeed(L); }
+
+int RedisSha1Hex(lua_State* L) {
+  if (lua_gettop(L) != 1) return luaL_error(L, "wrong number of arguments");
+  size_t len = 0;
+  const char* s = lua_tolstring(L, 1, &len);
+  std::string hex = Sha1Hex(std::string_view(s ? s : "", s ? len : 0));
+  lua_pushlstring(L, hex.data(), hex.size());
+  return 1;
+}
+
+// redis.error_reply("CODE msg") / redis.error_reply("msg"): {err = "CODE msg"}, ERR added when
+// no code is given; a leading '-' and trailing CR/LF are dropped, as Redis does.
+int RedisErrorReply(lua_State* L) {
+  if (lua_gettop(L) != 1 || lua_type(L, 1) != LUA_TSTRING) {
+    return RaiseError(L, "wrong number or type of arguments");
+  }
+  size_t len = 0;
+  const char* s = lua_tolstring(L, 1, &len);
+  std::string text(s, len);
+  std::string code = "ERR", msg = text;
+  if (!text.empty() && text[0] == '-') {
+    size_t sp = text.find(' ');
+    if (sp == std::string::npos) {
+      msg = text.substr(1);
+    } else {
+      code = text.substr(1, sp - 1);
+      msg = text.substr(sp + 1);
+    }
+  } else if (size_t sp = text.find(' '); sp != std::string::npos) {
+    // "-" is added first in Redis, so "CODE msg" keeps its code too.
+    code = text.substr(0, sp);
+    msg = text.substr(sp + 1);
+  } else {
+    msg = text;
+  }
+  while (!msg.empty() && (msg.back() == '\r' || msg.back() == '\n')) msg.pop_back();
+  PushErrorTable(L, code + " " + msg);
+  return 1;
+}
+
+int RedisStatusReply(lua_State* L) {
+  if (lua_gettop(L) != 1 || lua_type(L, 1) != LUA_TSTRING) {
+    return RaiseError(L, "wrong number or type of arguments");
+  }
+  lua_newtable(L);
+  lua_pushvalue(L, 1);
+  lua_setfield(L, -2, "ok");
+  return 1;
+}
+
+int RedisLog(lua_State* L) {
+  int argc = lua_gettop(L);
+  if (argc < 2) return luaL_error(L, "redis.log() requires two arguments or more.");
+  if (!lua_isnumber(L, 1)) return luaL_error(L, "First argument must be a number (log level).");
+  int level = static_cast<int>(lua_tonumber(L, 1));
+  if (level < 0 || level > 3) return luaL_error(L, "Invalid debug level.");
+  std::string line;
+  for (int i = 2; i <= argc; ++i) {
+    size_t len = 0;
+    const char* s = lua_tolstring(L, i, &len);
+    if (s == nullptr) continue;
+    if (!line.empty()) line += ' ';
+    line.append(s, len);
+  }
+  switch (level) {
+    case 0:
+      spdlog::debug("{}", line);
+      break;
+    case 1:
+    case 2:
+      spdlog::info("{}", line);
+      break;
+    default:
+      spdlog::warn("{}", line);
+  }
+  return 0;
+}
+
+int RedisReplicateCommands(lua_State* L) {
+  lua_pushboolean(L, 1);  // effects replication is the only mode, as in Redis 7
+  return 1;
+}
+
+int RedisBreakpoint(lua_State* L) {
+  lua_pushboolean(L, 0);  // no debugger session
+  return 1;
+}
+
+int RedisNoop(lua_State*) { return 0; }
+
+// __index of the globals proxy: a missing global is an error when Lua code reads it.
+int GlobalsIndex(lua_State* L) {
+  lua_pushvalue(L, 2);
+  lua_rawget(L, lua_upvalueindex(1));
+  if (!lua_isnil(L, -1)) return 1;
+  lua_Debug ar;
+  if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "S", &ar) && std::string_view(ar.what) != "C") {
+    lua_pushfstring(L, "Script attempted to access nonexistent global variable '%s'",
+                    luaL_checkstring(L, 2));
+    luaL_where(L, 1);
+    lua_insert(L, -2);
+    lua_concat(L, 2);
+    return lua_error(L);
+  }
+  return 1;
+}
+
+int GlobalsNewIndex(lua_State* L) {
+  luaL_where(L, 1);
+  lua_pushstring(L, "Attempt to modify a readonly table");
+  lua_concat(L, 2);
+  return lua_error(L);
+}
+
+// The pcall message handler: {err, source, line}. A string error gets Redis's "ERR " code; the
+// position is the Lua function's (the caller of redis.call or error, not the C function).
+int ErrorHandler(lua_State* L) {
+  if (!lua_istable(L, 1)) {
+    const char* s = lua_tostring(L, 1);
+    std::string msg = std::string("ERR ") + (s ? s : "unknown error");
+    lua_settop(L, 0);
+    PushErrorTable(L, msg);
+  } else {
+    lua_settop(L, 1);
+  }
+  lua_Debug ar;
+  int level = 1;
+  if (lua_getstack(L, level, &ar) && lua_getinfo(L, "Sl", &ar) &&
+      std::string_view(ar.what) == "C") {
+    ++level;
+  }
+  if (lua_getstack(L, level, &ar) && lua_getinfo(L, "Sl", &ar)) {
+    lua_pushstring(L, ar.source);
+    lua_setfield(L, 1, "source");
+    lua_pushinteger(L, ar.currentline);
+    lua_setfield(L, 1, "line");
+  }
+  return 1;
+}
+
+void OpenLibrary(lua_State* L, lua_CFunction open, const char* name) {
+  lua_pushcfunction(L, open);
+  lua_pushstring(L, name);
+  lua_call(L, 1, 0);
+}
+
+void SetFunction(lua_State* L, LuaEngine* engine, const char* name, lua_CFunction fn) {
+  lua_pushlightuserdata(L, engine);
+  lua_pushcclosure(L, fn, 1);
+  lua_setfield(L, -2, name);
+}
+
+// The number format of redis.call arguments: the shortest text that reads back the same.
+std::string FormatNumber(lua_Number n) {
+  char buf[64];
+  if (std::isfinite(n) && n == std::floor(n) && std::fabs(n) < 1e17) {
+    auto r = std::to_chars(buf, buf + sizeof(buf), static_cast<long long>(n));
+    return std::string(buf, r.ptr);
+  }
+  auto r = std::to_chars(buf, buf + sizeof(buf), static_cast<double>(n));
+  return std::string(buf, r.ptr);
+}
+
+}  // namespace
+
+LuaEngine::LuaEngine(Server* server) : server_(server), out_(std::make_unique<OutputBuffer>()) {
+  client_ = std::make_unique<Client>(server, out_.get(), kLocalScriptClientId, WallMs());
+  client_->authenticated = true;
+  client_->name = "lua";
+  Init();
+}
+
+LuaEngine::~LuaEngine() { Close(); }
+
+void LuaEngine::Close() {
+  if (L_ != nullptr) lua_close(L_);
+  L_ = nullptr;
+}
+
+void LuaEngine::Init() {
+  lua_State* L = luaL_newstate();
+  L_ = L;
+  OpenLibrary(L, luaopen_base, "");
+  OpenLibrary(L, luaopen_table, LUA_TABLIBNAME);
+  OpenLibrary(L, luaopen_string, LUA_STRLIBNAME);
+  OpenLibrary(L, luaopen_math, LUA_MATHLIBNAME);
+  lua_pushcfunction(L, luaopen_cjson);
+  lua_call(L, 0, 1);
+  lua_setglobal(L, "cjson");
+  lua_pushcfunction(L, luaopen_bit);
+  lua_call(L, 0, 1);
+  lua_setglobal(L, "bit");
+  for (const char* name : {"loadfile", "dofile"}) {
+    lua_pushnil(L);
+    lua_setglobal(L, name);
+  }
+  lua_getglobal(L, "math");
+  SetFunction(L, this, "random", MathRandom);
+  SetFunction(L, this, "randomseed", MathRandomSeed);
+  lua_pop(L, 1);
+
+  lua_newtable(L);
+  SetFunction(L, this, "call", RedisCall);
+  SetFunction(L, this, "pcall", RedisPCall);
+  SetFunction(L, this, "setresp", RedisSetResp);
+  lua_pushcfunction(L, RedisSha1Hex);
+  lua_setfield(L, -2, "sha1hex");
+  lua_pushcfunction(L, RedisErrorReply);
+  lua_setfield(L, -2, "error_reply");
+  lua_pushcfunction(L, RedisStatusReply);
+  lua_setfield(L, -2, "status_reply");
+  lua_pushcfunction(L, RedisLog);
+  lua_setfield(L, -2, "log");
+  lua_pushcfunction(L, RedisReplicateCommands);
+  lua_setfield(L, -2, "replicate_commands");
+  lua_pushcfunction(L, RedisBreakpoint);
+  lua_setfield(L, -2, "breakpoint");
+  lua_pushcfunction(L, RedisNoop);
+  lua_setfield(L, -2, "debug");
+  const std::pair<const char*, int> kConstants[] = {
+      {"LOG_DEBUG", 0}, {"LOG_VERBOSE", 1}, {"LOG_NOTICE", 2}, {"LOG_WARNING", 3}};
+  for (auto [name, v] : kConstants) {
+    lua_pushinteger(L, v);
+    lua_setfield(L, -2, name);
+  }
+  lua_pushstring(L, kRedisCompatVersion);
+  lua_setfield(L, -2, "REDIS_VERSION");
+  {
+    int major = 0, minor = 0, patch = 0;
+    std::sscanf(kRedisCompatVersion, "%d.%d.%d", &major, &minor, &patch);
+    lua_pushinteger(L, (major << 16) | (minor << 8) | patch);
+    lua_setfield(L, -2, "REDIS_VERSION_NUM");
+  }
+  lua_setglobal(L, "redis");
+
+  lua_newtable(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, kRegistryScripts);
+
+  // The libraries are read-only too: each global table becomes an empty proxy of itself.
+  for (const char* name : {"string", "math", "table", "coroutine", "redis", "cjson", "bit"}) {
+    lua_getglobal(L, name);
+    if (!lua_istable(L, -1)) {
+      lua_pop(L, 1);
+      continue;
+    }
+    lua_newtable(L);  // the proxy
+    lua_newtable(L);  // its metatable
+    lua_pushvalue(L, -3);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, GlobalsNewIndex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushstring(L, "Script attempted to access metatable of a readonly table");
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+    lua_setglobal(L, name);
+    lua_pop(L, 1);
+  }
+
+  // Scripts see an empty proxy of the globals: every write goes through __newindex (refused),
+  // every read of a missing name through __index (an error). KEYS and ARGV are set raw.
+  lua_pushvalue(L, LUA_GLOBALSINDEX);  // the real globals
+  lua_newtable(L);                     // the proxy
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -3, "_G");
+  lua_newtable(L);  // its metatable
+  lua_pushvalue(L, -3);
+  lua_pushcclosure(L, GlobalsIndex, 1);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, GlobalsNewIndex);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushstring(L, "Script attempted to access metatable of global environment");
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, -2);
+  lua_replace(L, LUA_GLOBALSINDEX);
+  lua_pop(L, 1);
+}
+
+void LuaEngine::Flush() {
+  scripts_.clear();
+  Close();
+  Init();
+}
+
+bool LuaEngine::Compile(const std::string& sha, std::string_view body, std::string* err) {
+  lua_State* L = L_;
+  // The body is the chunk itself, as Redis 7 loads it: `return` works, errors name user_script.
+  if (luaL_loadbuffer(L, body.data(), body.size(), "@user_script") != 0) {
+    *err = std::string("ERR Error compiling script (new function): ") + lua_tostring(L, -1);
+    lua_pop(L, 1);
+    return false;
+  }
+  lua_getfield(L, LUA_REGISTRYINDEX, kRegistryScripts);
+  lua_pushlstring(L, sha.data(), sha.size());
+  lua_pushvalue(L, -3);
+  lua_rawset(L, -3);
+  lua_pop(L, 2);
+  scripts_[sha] = std::string(body);
+  return true;
+}
+
+std::string LuaEngine::Load(std::string_view body, std::string* err) {
+  std::string sha = Sha1Hex(body);
+  if (scripts_.count(sha) == 0 && !Compile(sha, body, err)) return "";
+  return sha;
+}
+
+uint32_t LuaEngine::NextRandom() {
+  rand_state_ = (rand_state_ * 0x5DEECE66Dull + 0xB) & ((1ull << 48) - 1);
+  return static_cast<uint32_t>(rand_state_ >> 17);
+}
+
+int LuaEngine::LuaRandom(lua_State* L) {
+  constexpr uint32_t kMax = 0x7fffffff;
+  lua_Number r = static_cast<lua_Number>(NextRandom() % kMax) / static_cast<lua_Number>(kMax);
+  switch (lua_gettop(L)) {
+    case 0:
+      lua_pushnumber(L, r);
+      break;
+    case 1: {
+      int u = luaL_checkint(L, 1);
+      luaL_argcheck(L, 1 <= u, 1, "interval is empty");
+      lua_pushnumber(L, std::floor(r * u) + 1);
+      break;
+    }
+    case 2: {
+      int l = luaL_checkint(L, 1);
+      int u = luaL_checkint(L, 2);
+      luaL_argcheck(L, l <= u, 2, "interval is empty");
+      lua_pushnumber(L, std::floor(r * (u - l + 1)) + l);
+      break;
+    }
+    default:
+      return luaL_error(L, "wrong number of arguments");
+  }
+  return 1;
+}
+
+int LuaEngine::LuaRandomSeed(lua_State* L) {
+  auto seed = static_cast<uint32_t>(static_cast<int32_t>(luaL_checkint(L, 1)));
+  rand_state_ = 0x330E | (static_cast<uint64_t>(seed) << 16);
+  return 0;
+}
+
+int LuaEngine::LuaSetResp(lua_State* L) {
+  if (lua_gettop(L) != 1) return RaiseError(L, "redis.setresp() requires one argument.");
+  int v = static_cast<int>(lua_tonumber(L, 1));
+  if (v != 2 && v != 3) return RaiseError(L, "RESP version must be 2 or 3.");
+  resp3_ = v == 3;
+  client_->rb().set_resp3(resp3_);
+  return 0;
+}
+
+int LuaEngine::LuaCall(lua_State* L, bool raise) {
+  int argc = lua_gettop(L);
+  if (argc == 0) return RaiseError(L, "Please specify at least one argument for this redis lib call");
+  std::vector<std::string> owned(argc);
+  for (int i = 1; i <= argc; ++i) {
+    int t = lua_type(L, i);
+    if (t == LUA_TSTRING) {
+      size_t len = 0;
+      const char* s = lua_tolstring(L, i, &len);
+      owned[i - 1].assign(s, len);
+    } else if (t == LUA_TNUMBER) {
+      owned[i - 1] = FormatNumber(lua_tonumber(L, i));
+    } else {
+      return RaiseError(L, "Lua redis lib command arguments must be strings or integers");
+    }
+  }
+  std::vector<std::string_view> argv(owned.begin(), owned.end());
+  auto fail = [&](std::string_view error) {
+    if (raise) {
+      PushErrorTable(L, error);
+      return lua_error(L);
+    }
+    PushErrorTable(L, error);
+    return 1;
+  };
+  const CommandSpec* cmd = server_->Lookup(argv);
+  if (cmd == nullptr || cmd->handler == nullptr) {
+    return fail("ERR Unknown Redis command called from script");
+  }
+  int n = static_cast<int>(argv.size());
+  if ((cmd->arity > 0 && cmd->arity != n) || (cmd->arity < 0 && n < -cmd->arity)) {
+    return fail("ERR Wrong number of args calling Redis command from script");
+  }
+  if (cmd->flags & kCmdNoScript) return fail("ERR This Redis command is not allowed from script");
+  if (cmd->IsWrite()) {
+    if (read_only_) return fail("ERR Write commands are not allowed from read-only scripts.");
+    if (!caller_->client->is_master && server_->cfg().replica_read_only &&
+        server_->replica().is_replica()) {
+      return fail(errors::kReadOnlyReplica);
+    }
+  }
+  server_->Call(client_.get(), cmd, argv);
+  std::string reply = out_->ToString();
+  out_->Clear();
+  RespValue v;
+  if (ParseReply(reply, &v) <= 0) return fail("ERR reply of the command could not be read");
+  if (v.type == RespValue::Type::kError) return fail(v.str);
+  PushReply(L, v);
+  return 1;
+}
+
+// A command's reply as a Lua value, as Redis converts it (RESP2 forms, plus RESP3 ones after
+// redis.setresp(3)).
+void LuaEngine::PushReply(lua_State* L, const RespValue& v) {
+  lua_checkstack(L, 4);
+  switch (v.type) {
+    case RespValue::Type::kInteger:
+      lua_pushnumber(L, static_cast<lua_Number>(v.integer));
+      break;
+    case RespValue::Type::kBulk:
+      lua_pushlstring(L, v.str.data(), v.str.size());
+      break;
+    case RespValue::Type::kSimple:
+      lua_newtable(L);
+      lua_pushlstring(L, v.str.data(), v.str.size());
+      lua_setfield(L, -2, "ok");
+      break;
+    case RespValue::Type::kError:
+      PushErrorTable(L, v.str);
+      break;
+    case RespValue::Type::kNull:
+    case RespValue::Type::kNullArray:
+      if (resp3_ && v.type == RespValue::Type::kNull) {
+        lua_pushnil(L);
+      } else {
+        lua_pushboolean(L, 0);
+      }
+      break;
+    case RespValue::Type::kBool:
+      lua_pushboolean(L, v.integer != 0);
+      break;
+    case RespValue::Type::kDouble:
+      lua_newtable(L);
+      lua_pushnumber(L, v.dbl);
+      lua_setfield(L, -2, "double");
+      break;
+    case RespValue::Type::kBigNumber:
+      lua_newtable(L);
+      lua_pushlstring(L, v.str.data(), v.str.size());
+      lua_setfield(L, -2, "big_number");
+      break;
+    case RespValue::Type::kVerbatim:
+      lua_newtable(L);
+      lua_newtable(L);
+      lua_pushstring(L, "txt");
+      lua_setfield(L, -2, "format");
+      lua_pushlstring(L, v.str.data(), v.str.size());
+      lua_setfield(L, -2, "string");
+      lua_setfield(L, -2, "verbatim_string");
+      break;
+    case RespValue::Type::kMap:
+      lua_newtable(L);
+      lua_newtable(L);
+      for (size_t i = 0; i + 1 < v.elems.size(); i += 2) {
+        PushReply(L, v.elems[i]);
+        PushReply(L, v.elems[i + 1]);
+        lua_settable(L, -3);
+      }
+      lua_setfield(L, -2, "map");
+      break;
+    case RespValue::Type::kSet:
+      lua_newtable(L);
+      lua_newtable(L);
+      for (const RespValue& e : v.elems) {
+        PushReply(L, e);
+        lua_pushboolean(L, 1);
+        lua_settable(L, -3);
+      }
+      lua_setfield(L, -2, "set");
+      break;
+    case RespValue::Type::kArray:
+    case RespValue::Type::kPush:
+      lua_createtable(L, static_cast<int>(v.elems.size()), 0);
+      for (size_t i = 0; i < v.elems.size(); ++i) {
+        PushReply(L, v.elems[i]);
+        lua_rawseti(L, -2, static_cast<int>(i + 1));
+      }
+      break;
+  }
+}
+
+// The script's return value as the reply, as Redis converts it: numbers become integers
+// (truncated), strings bulk strings, true 1, false and nil a null, {ok=} a status, {err=} an
+// error, and any other table an array up to its first nil.
+void LuaEngine::SendResult(lua_State* L, CommandContext& ctx, int depth) {
+  ReplyBuilder& rb = ctx.rb;
+  if (depth > 1000 || !lua_checkstack(L, 4)) {
+    rb.SendError("ERR reached lua stack limit");
+    return;
+  }
+  switch (lua_type(L, -1)) {
+    case LUA_TSTRING: {
+      size_t len = 0;
+      const char* s = lua_tolstring(L, -1, &len);
+      rb.SendBulk(std::string_view(s, len));
+      return;
+    }
+    case LUA_TBOOLEAN:
+      if (lua_toboolean(L, -1)) {
+        rb.SendLong(1);
+      } else {
+        rb.SendNull();
+      }
+      return;
+    case LUA_TNUMBER:
+      rb.SendLong(static_cast<int64_t>(lua_tonumber(L, -1)));
+      return;
+    case LUA_TTABLE:
+      break;
+    default:
+      rb.SendNull();
+      return;
+  }
+  lua_getfield(L, -1, "err");
+  if (lua_type(L, -1) == LUA_TSTRING) {
+    std::string err = lua_tostring(L, -1);
+    lua_pop(L, 1);
+    rb.SendError(!err.empty() && err[0] == '-' ? std::string_view(err).substr(1)
+                                               : std::string_view(err));
+    return;
+  }
+  lua_pop(L, 1);
+  lua_getfield(L, -1, "ok");
+  if (lua_type(L, -1) == LUA_TSTRING) {
+    std::string ok = lua_tostring(L, -1);
+    lua_pop(L, 1);
+    for (char& ch : ok) {
+      if (ch == '\r' || ch == '\n') ch = ' ';
+    }
+    rb.SendSimple(ok);
+    return;
+  }
+  lua_pop(L, 1);
+  if (resp3_) {
+    lua_getfield(L, -1, "double");
+    if (lua_type(L, -1) == LUA_TNUMBER) {
+      double d = lua_tonumber(L, -1);
+      lua_pop(L, 1);
+      rb.SendDouble(d);
+      return;
+    }
+    lua_pop(L, 1);
+  }
+  size_t n = 0;
+  for (;;) {
+    lua_rawgeti(L, -1, static_cast<int>(n + 1));
+    bool present = !lua_isnil(L, -1);
+    lua_pop(L, 1);
+    if (!present) break;
+    ++n;
+  }
+  rb.StartArray(n);
+  for (size_t i = 1; i <= n; ++i) {
+    lua_rawgeti(L, -1, static_cast<int>(i));
+    SendResult(L, ctx, depth + 1);
+    lua_pop(L, 1);
+  }
+}
+
+void LuaEngine::Run(CommandContext& ctx, bool by_sha, bool read_only) {
+  long long numkeys = 0;
+  std::string_view nk = ctx.arg(2);
+  auto [ptr, ec] = std::from_chars(nk.data(), nk.data() + nk.size(), numkeys);
+  if (ec != std::errc() || ptr != nk.data() + nk.size()) {
+    ctx.rb.SendError(errors::kNotInteger);
+    return;
+  }
+  if (numkeys > static_cast<long long>(ctx.argc()) - 3) {
+    ctx.rb.SendError("ERR Number of keys can't be greater than number of args");
+    return;
+  }
+  if (numkeys < 0) {
+    ctx.rb.SendError("ERR Number of keys can't be negative");
+    return;
+  }
+  std::string sha;
+  if (by_sha) {
+    sha = std::string(ctx.arg(1));
+    for (char& ch : sha) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (scripts_.count(sha) == 0) {
+      ctx.rb.SendError("NOSCRIPT No matching script. Please use EVAL.");
+      return;
+    }
+  } else {
+    std::string err;
+    sha = Load(ctx.arg(1), &err);
+    if (sha.empty()) {
+      ctx.rb.SendError(err);
+      return;
+    }
+  }
+  lua_State* L = L_;
+  lua_pushcfunction(L, ErrorHandler);
+  int handler = lua_gettop(L);
+  lua_getfield(L, LUA_REGISTRYINDEX, kRegistryScripts);
+  lua_pushlstring(L, sha.data(), sha.size());
+  lua_rawget(L, -2);
+  lua_remove(L, -2);
+  // KEYS and ARGV, set raw on the proxy of the globals.
+  size_t first_arg = 3 + static_cast<size_t>(numkeys);
+  for (auto [name, from, to] : {std::tuple<const char*, size_t, size_t>{"KEYS", 3, first_arg},
+                                {"ARGV", first_arg, ctx.argc()}}) {
+    lua_pushstring(L, name);
+    lua_createtable(L, static_cast<int>(to - from), 0);
+    for (size_t i = from; i < to; ++i) {
+      lua_pushlstring(L, ctx.arg(i).data(), ctx.arg(i).size());
+      lua_rawseti(L, -2, static_cast<int>(i - from + 1));
+    }
+    lua_rawset(L, LUA_GLOBALSINDEX);
+  }
+  caller_ = &ctx;
+  read_only_ = read_only;
+  resp3_ = false;
+  client_->rb().set_resp3(false);
+  client_->db_index = ctx.client->db_index;
+  client_->is_master = ctx.client->is_master;
+  int rc = lua_pcall(L, 0, 1, handler);
+  caller_ = nullptr;
+  if (rc != 0) {
+    std::string msg = "ERR unknown error";
+    std::string source;
+    long long line = -1;
+    if (lua_istable(L, -1)) {
+      lua_getfield(L, -1, "err");
+      if (lua_isstring(L, -1)) msg = lua_tostring(L, -1);
+      lua_pop(L, 1);
+      lua_getfield(L, -1, "source");
+      if (lua_isstring(L, -1)) source = lua_tostring(L, -1);
+      lua_pop(L, 1);
+      lua_getfield(L, -1, "line");
+      if (lua_isnumber(L, -1)) line = static_cast<long long>(lua_tonumber(L, -1));
+      lua_pop(L, 1);
+    } else if (lua_isstring(L, -1)) {
+      msg = lua_tostring(L, -1);
+    }
+    if (!source.empty() && line >= 0) {
+      msg += " script: " + sha + ", on " + source + ":" + std::to_string(line) + ".";
+    }
+    ctx.rb.SendError(msg);
+  } else {
+    SendResult(L, ctx, 0);
+  }
+  lua_settop(L, 0);
+  // Collect what the run left behind in small steps, as Redis does after each script.
+  lua_gc(L, LUA_GCSTEP, 1);
+}
+
+}  // namespace sable

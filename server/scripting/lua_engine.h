@@ -1,0 +1,70 @@
+// Lua scripting (EVAL and friends) on Debian's Lua 5.1, the version Redis embeds. One
+// interpreter per server, on the loop thread: a script runs to completion like any command.
+// Scripts are cached by SHA1; redis.call runs commands through the server's own Call as a
+// socketless client, so statistics, keyspace events and propagation are those of the commands
+// (their effects reach the AOF and replicas wrapped in MULTI/EXEC, never the EVAL itself).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+struct lua_State;
+
+namespace sable {
+
+class Client;
+class CommandContext;
+class OutputBuffer;
+class Server;
+struct RespValue;
+
+class LuaEngine {
+ public:
+  explicit LuaEngine(Server* server);
+  ~LuaEngine();
+  LuaEngine(const LuaEngine&) = delete;
+  LuaEngine& operator=(const LuaEngine&) = delete;
+
+  // SCRIPT LOAD: compiles and caches body. Returns its SHA1 (lower-case hex), or "" with *err
+  // set to the error reply (without the leading '-').
+  std::string Load(std::string_view body, std::string* err);
+  // SCRIPT EXISTS takes the digest as given (Redis compares it as stored: lower case).
+  bool Exists(std::string_view sha) const { return scripts_.count(std::string(sha)) != 0; }
+  // SCRIPT FLUSH: forgets every script and starts a fresh interpreter.
+  void Flush();
+  size_t script_count() const { return scripts_.size(); }
+  // EVAL, EVALSHA, EVAL_RO, EVALSHA_RO: argv[1] is the body (or digest), argv[2] numkeys.
+  void Run(CommandContext& ctx, bool by_sha, bool read_only);
+
+  // Entry points of the redis.* library (C functions find the engine through an upvalue).
+  int LuaCall(lua_State* L, bool raise);
+  int LuaSetResp(lua_State* L);
+  // math.random: Redis's 48-bit LCG (lrand48), one stream for the server's life as in Redis 7.
+  int LuaRandom(lua_State* L);
+  int LuaRandomSeed(lua_State* L);
+
+ private:
+  void Init();
+  void Close();
+  // Compiles body into the registry under f_<sha>; false with *err on a syntax error.
+  bool Compile(const std::string& sha, std::string_view body, std::string* err);
+  void PushReply(lua_State* L, const RespValue& v);
+  // Sends the value on top of the Lua stack as the script's reply.
+  void SendResult(lua_State* L, CommandContext& ctx, int depth);
+  uint32_t NextRandom();
+
+  Server* server_;
+  lua_State* L_ = nullptr;
+  std::unordered_map<std::string, std::string> scripts_;  // sha -> body
+  // The script running now.
+  CommandContext* caller_ = nullptr;
+  bool read_only_ = false;
+  bool resp3_ = false;
+  std::unique_ptr<OutputBuffer> out_;
+  std::unique_ptr<Client> client_;
+  uint64_t rand_state_ = 0x1234ABCD330Eull;  // lrand48's state before any seed
+};
+
+}  // namespace sable

@@ -1,0 +1,245 @@
+"""Lua scripting: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT, replies and error strings as
+Redis 7.0.15 gives them (every expected value below was read from Debian's redis-server; run
+with SABLE_SERVER=/usr/bin/redis-server and every case passes too), the sandbox, the
+application patterns our users write (a sliding-window rate limiter through redis-py's
+register_script, lock release by compare-and-delete), and effects replication: a script's
+writes reach the AOF and a Redis 7.0 replica as the commands it ran, wrapped in MULTI/EXEC.
+"""
+import hashlib
+import os
+
+import pytest
+import redis
+
+from conftest import RespError, wait_replica_synced
+from test_aof import incr_path
+
+REDIS_SERVER = "/usr/bin/redis-server"
+
+SHA_INCR = "1f71dc1cd0b838440b29a02b9ecb8480e01af28a"  # return redis.call('incr','k')
+
+
+def on(sha):
+    return " script: %s, on @user_script:1." % sha
+
+
+# (script, keys and args, expected reply as RespConn reads it)
+CASES = [
+    ("return 1", [0], 1),
+    ("return {1,2,{3,'x'},nil,5}", [0], [1, 2, [3, b"x"]]),
+    ("return redis.call('set',KEYS[1],ARGV[1])", [1, "k", "v"], "OK"),
+    ("return redis.call('get',KEYS[1])", [1, "k"], b"v"),
+    ("return redis.call('incr','k')", [0],
+     RespError("ERR value is not an integer or out of range" + on(SHA_INCR))),
+    ("return redis.pcall('incr','k')", [0],
+     RespError("ERR value is not an integer or out of range")),
+    ("return x", [0], RespError(
+        "ERR user_script:1: Script attempted to access nonexistent global variable 'x'" +
+        on("03c387736bb5cc009ff35151572cee04677aa374"))),
+    ("x = 5", [0], RespError("ERR user_script:1: Attempt to modify a readonly table" +
+                             on("818a330663e3c3e78469660421595218e5ab5c48"))),
+    ("string.x = 1; return string.x", [0], RespError(
+        "ERR user_script:1: Attempt to modify a readonly table" +
+        on("b5f616d77d58183dd70ae072a5012c9bb80ac0b5"))),
+    ("return redis.call('nosuch')", [0], RespError(
+        "ERR Unknown Redis command called from script" +
+        on("206396248e12c6e742fd7296250433c8d7343b74"))),
+    ("return redis.call('get')", [0], RespError(
+        "ERR Wrong number of args calling Redis command from script" +
+        on("f187dee77f607f7cff00bbabc9df38507582c78d"))),
+    ("return redis.call('multi')", [0], RespError(
+        "ERR This Redis command is not allowed from script" +
+        on("c329a1a294be6bf95b44144f7502610661ae925a"))),
+    ("return redis.call('blpop','nol',0)", [0], RespError(
+        "ERR This Redis command is not allowed from script" +
+        on("f91a66c0381b0e1a423ba7cd008254f3cb4bca2f"))),
+    ("return redis.call('get', {})", [0], RespError(
+        "ERR Lua redis lib command arguments must be strings or integers" +
+        on("4368e88f98d93af9caf358186e5fbf273374ee91"))),
+    ("return redis.error_reply('My Error')", [0], RespError("My Error")),
+    ("return redis.error_reply('oops')", [0], RespError("ERR oops")),
+    ("return redis.status_reply('FINE')", [0], "FINE"),
+    ("error('boom')", [0], RespError("ERR user_script:1: boom" +
+                                     on("82903a0434f1503e152f89c03c9acd881a0e8150"))),
+    ("error({err='CUSTOM thing'})", [0], RespError(
+        "CUSTOM thing" + on("e66aa8534b0a1e32981e2a95aa5b6f619bc8ac68"))),
+    ("return 3.99", [0], 3),
+    ("return 123456789012345", [0], 123456789012345),
+    ("return true", [0], 1),
+    ("return false", [0], None),
+    ("return", [0], None),
+    ("return redis.sha1hex('abc')", [0], b"a9993e364706816aba3e25717850c26c9cd0d89d"),
+    ("return cjson.encode({a=1})", [0], b'{"a":1}'),
+    ("return cjson.decode('[1,2,3]')[2]", [0], 2),
+    ("return bit.band(7,3)", [0], 3),
+    ("return string.format('%d-%s', 5, 'a') .. ('abc'):upper()", [0], b"5-aABC"),
+    ("return tostring(loadfile)", [0], RespError(
+        "ERR user_script:1: Script attempted to access nonexistent global variable 'loadfile'" +
+        on("28aa3d8c65d6a12c8039869c1334db05f0affdf4"))),
+    ("return redis.REDIS_VERSION", [0], b"7.0.15"),
+    ("return {redis.call('get','nokey'), 1}", [0], [None, 1]),
+    ("return type(redis.pcall('hget','k','x'))", [0], b"table"),
+    ("return redis.setresp(4)", [0], RespError(
+        "ERR RESP version must be 2 or 3." + on("921c0a48021d97dfd5884aeea41875972c7804d9"))),
+    ("return 1 +", [0], RespError(
+        "ERR Error compiling script (new function): user_script:1: unexpected symbol near "
+        "'<eof>'")),
+    ("return 1", [-1], RespError("ERR Number of keys can't be negative")),
+    ("return 1", [3, "a"], RespError("ERR Number of keys can't be greater than number of args")),
+    ("return 1", ["x"], RespError("ERR value is not an integer or out of range")),
+]
+
+
+def test_replies_and_errors_match_redis(server):
+    c = server.conn()
+    for script, rest, expected in CASES:
+        assert c.call("EVAL", script, *rest) == expected, script
+    assert c.call("EVAL_RO", "return redis.call('set','a','b')", 0) == RespError(
+        "ERR Write commands are not allowed from read-only scripts." +
+        on("ff967d0ae0e68b4f9e360fa91c54598bc25ad9b6"))
+    assert c.call("EVAL_RO", "return redis.call('get','k')", 0) == b"v"
+    # the connection is still usable after every error
+    assert c.call("PING") == "PONG"
+
+
+def test_math_random_is_one_lrand48_stream(server):
+    c = server.conn()
+    script = "return {math.random(1000000), math.random(1000000), math.random(1000000)}"
+    assert c.call("EVAL", script, 0) == [396465, 840486, 353337]
+    assert c.call("EVAL", "math.randomseed(0); return {math.random(1000000), math.random()}",
+                  0)[0] == 170829
+
+
+def test_script_cache(server):
+    c = server.conn()
+    sha = c.call("SCRIPT", "LOAD", "return 'hi'")
+    assert sha == b"2f31ba2bb6d6a0f42cc159d2e2dad55440778de3"
+    assert c.call("EVALSHA", sha, 0) == b"hi"
+    assert c.call("EVALSHA", sha.upper(), 0) == b"hi"
+    assert c.call("EVALSHA_RO", sha, 0) == b"hi"
+    assert c.call("SCRIPT", "EXISTS", sha, "abc") == [1, 0]
+    # EVAL caches what it ran
+    two = hashlib.sha1(b"return 2").hexdigest()
+    assert c.call("SCRIPT", "EXISTS", two) == [0]
+    c.call("EVAL", "return 2", 0)
+    assert c.call("SCRIPT", "EXISTS", two) == [1]
+    assert c.call("SCRIPT", "FLUSH") == "OK"
+    assert c.call("SCRIPT", "EXISTS", sha) == [0]
+    assert c.call("EVALSHA", sha, 0) == RespError("NOSCRIPT No matching script. Please use EVAL.")
+    assert c.call("SCRIPT", "FLUSH", "ASYNC") == "OK"
+    assert c.call("SCRIPT", "FLUSH", "bad") == RespError(
+        "ERR SCRIPT FLUSH only support SYNC|ASYNC option")
+    assert c.call("SCRIPT", "KILL") == RespError("NOTBUSY No scripts in execution right now.")
+    assert c.call("SCRIPT", "LOAD", "return +") == RespError(
+        "ERR Error compiling script (new function): user_script:1: unexpected symbol near '+'")
+
+
+def test_select_inside_a_script_stays_inside(server):
+    c = server.conn()
+    assert c.call("EVAL", "redis.call('select', 3); return redis.call('set', 'k3', 1)", 0) == "OK"
+    assert c.call("GET", "k3") is None
+    assert c.call("SELECT", 3) == "OK"
+    assert c.call("GET", "k3") == b"1"
+
+
+def test_rate_limiter_through_register_script(server):
+    # A sliding-window limiter: drop what fell out of the window, count, admit under the limit.
+    r = server.client()
+    limiter = r.register_script("""
+        local key, now, window, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]),
+                                        tonumber(ARGV[3])
+        redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+        if redis.call('ZCARD', key) >= limit then return 0 end
+        redis.call('ZADD', key, now, ARGV[4])
+        redis.call('PEXPIRE', key, window)
+        return 1
+    """)
+    admitted = [limiter(keys=["rl:user"], args=[1000 + i, 100, 5, "req%d" % i])
+                for i in range(8)]
+    assert admitted == [1, 1, 1, 1, 1, 0, 0, 0]
+    # 100 ms later the first ones left the window
+    assert limiter(keys=["rl:user"], args=[1102, 100, 5, "late"]) == 1
+    assert r.zcard("rl:user") == 3  # 1003, 1004 and the late one
+    assert 0 < r.pttl("rl:user") <= 100
+    # register_script runs EVALSHA and falls back to EVAL after SCRIPT FLUSH
+    r.script_flush()
+    assert limiter(keys=["rl:other"], args=[1, 100, 5, "x"]) == 1
+
+
+def test_lock_release_by_compare_and_delete(server):
+    r = server.client()
+    release = r.register_script(
+        "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) "
+        "else return 0 end")
+    assert r.set("lock", "token-a", nx=True, px=10000)
+    assert release(keys=["lock"], args=["token-b"]) == 0
+    assert r.get("lock") == "token-a"
+    assert release(keys=["lock"], args=["token-a"]) == 1
+    assert r.exists("lock") == 0
+
+
+def test_error_midway_keeps_what_was_written(server):
+    r = server.client()
+    with pytest.raises(redis.ResponseError) as e:
+        r.eval("redis.call('set', 'first', 1); redis.call('incr', 'first'); "
+               "redis.call('hset', 'first', 'f', 'v'); redis.call('set', 'never', 1)", 0)
+    assert str(e.value).startswith("WRONGTYPE Operation against a key holding the wrong kind")
+    assert r.get("first") == "2"
+    assert r.exists("never") == 0
+
+
+def test_script_writes_break_watch_and_count_as_commands(server):
+    r = server.client()
+    r.set("w", "1")
+    pipe = r.pipeline()
+    pipe.watch("w")
+    other = server.client()
+    other.eval("return redis.call('incr', KEYS[1])", 1, "w")
+    pipe.multi()
+    pipe.set("w", "from-tx")
+    with pytest.raises(redis.WatchError):
+        pipe.execute()
+    assert r.get("w") == "2"
+    stats = r.info("commandstats")
+    assert stats["cmdstat_incr"]["calls"] == 1
+    assert stats["cmdstat_eval"]["calls"] == 1
+
+
+def test_blocking_pops_in_scripts_do_not_block(server):
+    r = server.client()
+    # BLMPOP and BZMPOP are allowed in scripts in Redis 7.0; with nothing to pop they answer
+    # at once
+    assert r.eval("return redis.call('blmpop', 0, 1, 'nolist', 'LEFT')", 0) is None
+    r.rpush("q", "a")
+    assert r.eval("return redis.call('blmpop', 0, 1, 'q', 'LEFT')", 0) == ["q", ["a"]]
+
+
+@pytest.mark.skipif(not os.path.exists(REDIS_SERVER), reason="needs Debian's redis-server")
+def test_effects_reach_a_redis_replica_and_the_aof(make_server):
+    primary = make_server(extra_args=["--appendonly", "yes", "--appendfsync", "always"])
+    replica = make_server(extra_args=["--replicaof", "127.0.0.1", str(primary.port)],
+                          binary=REDIS_SERVER)
+    wait_replica_synced(primary, replica)
+    p = primary.client()
+    # random values are computed once, on the primary: the replica gets the results
+    p.eval("redis.call('set', KEYS[1], math.random(1000000)); "
+           "redis.call('rpush', KEYS[2], redis.call('get', KEYS[1])); "
+           "return redis.call('incrby', KEYS[3], 5)", 3, "rnd", "lst", "ctr")
+    p.eval("return redis.call('get', 'rnd')", 0)  # a read-only script propagates nothing
+    p.eval("redis.call('select', 2); redis.call('set', 'in2', 'x')", 0)
+    wait_replica_synced(primary, replica)
+    rc = replica.client()
+    assert rc.get("rnd") == p.get("rnd")
+    assert rc.lrange("lst", 0, -1) == [p.get("rnd")]
+    assert rc.get("ctr") == "5"
+    assert replica.client(db=2).get("in2") == "x"
+    assert p.get("in2") is None
+    data = open(incr_path(primary), "rb").read()
+    assert b"eval" not in data.lower()
+    assert b"MULTI" in data.upper() and b"INCRBY" in data.upper()
+    # the AOF replays to the same data
+    primary.stop()
+    primary.start()
+    p = primary.client()
+    assert p.get("ctr") == "5" and p.get("rnd") == rc.get("rnd")
+    assert primary.client(db=2).get("in2") == "x"
