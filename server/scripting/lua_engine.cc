@@ -10,6 +10,7 @@ int luaopen_bit(lua_State* L);
 
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <vector>
@@ -348,10 +349,70 @@ void LuaEngine::Flush() {
   Init();
 }
 
+bool LuaEngine::ParseShebang(std::string_view body, uint32_t* flags, std::string* lua_body,
+                             std::string* err) {
+  *flags = 0;
+  if (body.substr(0, 2) != "#!") {
+    lua_body->assign(body);
+    return true;
+  }
+  size_t end = body.find('\n');
+  if (end == std::string_view::npos) {
+    *err = "ERR Invalid script shebang";
+    return false;
+  }
+  std::vector<std::string_view> parts;
+  std::string_view line = body.substr(0, end);
+  for (size_t i = 0; i < line.size();) {
+    while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
+    size_t j = i;
+    while (j < line.size() && !std::isspace(static_cast<unsigned char>(line[j]))) ++j;
+    if (j > i) parts.push_back(line.substr(i, j - i));
+    i = j;
+  }
+  if (parts.empty() || parts[0] != "#!lua") {
+    *err = "ERR Unexpected engine in script shebang: " +
+           std::string(parts.empty() ? line : parts[0]);
+    return false;
+  }
+  static const std::pair<std::string_view, uint32_t> kNames[] = {
+      {"no-writes", kNoWrites}, {"allow-oom", kAllowOom}, {"allow-stale", kAllowStale},
+      {"no-cluster", kNoCluster}, {"allow-cross-slot-keys", kAllowCrossSlot}};
+  *flags = kShebang;
+  for (size_t p = 1; p < parts.size(); ++p) {
+    if (parts[p].substr(0, 6) != "flags=") {
+      *err = "ERR Unknown lua shebang option: " + std::string(parts[p]);
+      return false;
+    }
+    std::string_view list = parts[p].substr(6);
+    for (size_t i = 0; i <= list.size();) {
+      size_t comma = list.find(',', i);
+      if (comma == std::string_view::npos) comma = list.size();
+      std::string_view name = list.substr(i, comma - i);
+      i = comma + 1;
+      if (name.empty() && list.empty()) break;  // "flags=" sets none
+      uint32_t bit = 0;
+      for (auto [n, b] : kNames) {
+        if (n == name) bit = b;
+      }
+      if (bit == 0) {
+        *err = "ERR Unexpected flag in script shebang: " + std::string(name);
+        return false;
+      }
+      *flags |= bit;
+    }
+  }
+  lua_body->assign(body.substr(end));  // keeps the newline: line 2 stays line 2
+  return true;
+}
+
 bool LuaEngine::Compile(const std::string& sha, std::string_view body, std::string* err) {
+  uint32_t flags = 0;
+  std::string lua_body;
+  if (!ParseShebang(body, &flags, &lua_body, err)) return false;
   lua_State* L = L_;
   // The body is the chunk itself, as Redis 7 loads it: `return` works, errors name user_script.
-  if (luaL_loadbuffer(L, body.data(), body.size(), "@user_script") != 0) {
+  if (luaL_loadbuffer(L, lua_body.data(), lua_body.size(), "@user_script") != 0) {
     *err = std::string("ERR Error compiling script (new function): ") + lua_tostring(L, -1);
     lua_pop(L, 1);
     return false;
@@ -361,7 +422,7 @@ bool LuaEngine::Compile(const std::string& sha, std::string_view body, std::stri
   lua_pushvalue(L, -3);
   lua_rawset(L, -3);
   lua_pop(L, 2);
-  scripts_[sha] = std::string(body);
+  scripts_[sha] = Script{std::string(body), flags};
   return true;
 }
 
@@ -369,6 +430,24 @@ std::string LuaEngine::Load(std::string_view body, std::string* err) {
   std::string sha = Sha1Hex(body);
   if (scripts_.count(sha) == 0 && !Compile(sha, body, err)) return "";
   return sha;
+}
+
+bool LuaEngine::CheckFlags(CommandContext& ctx, uint32_t flags, bool read_only) {
+  if (!(flags & kShebang)) return true;
+  if (read_only && !(flags & kNoWrites)) {
+    ctx.rb.SendError("ERR Can not execute a script with write flag using *_ro command.");
+    return false;
+  }
+  if ((flags & kNoCluster) && server_->cluster() != nullptr) {
+    ctx.rb.SendError("ERR Can not run script on cluster, 'no-cluster' flag is set.");
+    return false;
+  }
+  if (!(flags & kNoWrites) && !ctx.client->is_master && server_->cfg().replica_read_only &&
+      server_->replica().is_replica()) {
+    ctx.rb.SendError(errors::kReadOnlyReplica);
+    return false;
+  }
+  return true;
 }
 
 uint32_t LuaEngine::NextRandom() {
@@ -658,6 +737,8 @@ void LuaEngine::Run(CommandContext& ctx, bool by_sha, bool read_only) {
       return;
     }
   }
+  uint32_t flags = scripts_[sha].flags;
+  if (!CheckFlags(ctx, flags, read_only)) return;
   lua_State* L = L_;
   lua_pushcfunction(L, ErrorHandler);
   int handler = lua_gettop(L);
@@ -678,7 +759,7 @@ void LuaEngine::Run(CommandContext& ctx, bool by_sha, bool read_only) {
     lua_rawset(L, LUA_GLOBALSINDEX);
   }
   caller_ = &ctx;
-  read_only_ = read_only;
+  read_only_ = read_only || (flags & kNoWrites);
   resp3_ = false;
   client_->rb().set_resp3(false);
   client_->db_index = ctx.client->db_index;

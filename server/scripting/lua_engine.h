@@ -5,6 +5,7 @@
 // (their effects reach the AOF and replicas wrapped in MULTI/EXEC, never the EVAL itself).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -57,7 +58,27 @@ class LuaEngine {
 
   Server* server_;
   lua_State* L_ = nullptr;
-  std::unordered_map<std::string, std::string> scripts_;  // sha -> body
+  // Flags of a `#!lua flags=...` first line (Redis 7's script flags).
+  enum ScriptFlag : uint32_t {
+    kShebang = 1,  // the script has one: not the compatibility mode of plain EVAL scripts
+    kNoWrites = 2,
+    kAllowOom = 4,
+    kAllowStale = 8,
+    kNoCluster = 16,
+    kAllowCrossSlot = 32,
+  };
+  struct Script {
+    std::string body;
+    uint32_t flags = 0;
+  };
+  // Parses the shebang line; false with *err (the reply) when it is not valid. *lua_body is the
+  // body with that line emptied (its newline kept, so line numbers stay Redis's).
+  static bool ParseShebang(std::string_view body, uint32_t* flags, std::string* lua_body,
+                           std::string* err);
+  // Refuses a run its flags forbid here (EVAL_RO of a writing script, a replica, cluster).
+  bool CheckFlags(CommandContext& ctx, uint32_t flags, bool read_only);
+
+  std::unordered_map<std::string, Script> scripts_;  // by sha
   // The script running now.
   CommandContext* caller_ = nullptr;
   bool read_only_ = false;

@@ -243,3 +243,31 @@ def test_effects_reach_a_redis_replica_and_the_aof(make_server):
     p = primary.client()
     assert p.get("ctr") == "5" and p.get("rnd") == rc.get("rnd")
     assert primary.client(db=2).get("in2") == "x"
+
+
+SHEBANG_CASES = [
+    ('#!lua flags=no-writes\nreturn redis.call("set","a","b")', RespError(
+        "ERR Write commands are not allowed from read-only scripts. script: "
+        "fd62e2d5b0fa7f778ebeeae125841af41328b852, on @user_script:2.")),
+    ("#!lua flags=bogus\nreturn 1", RespError("ERR Unexpected flag in script shebang: bogus")),
+    ("#!python\nreturn 1", RespError("ERR Unexpected engine in script shebang: #!python")),
+    ("#!lua\nreturn x", RespError(
+        "ERR user_script:2: Script attempted to access nonexistent global variable 'x' script: "
+        "58b72ca6d006e3bafbb8cc006de4820497ce9cf8, on @user_script:2.")),
+    ("#!lua name=foo\nreturn 1", RespError("ERR Unknown lua shebang option: name=foo")),
+    ("#!lua flags=no-writes,allow-stale\nreturn 1", 1),
+    ("#!lua flags=\nreturn 1", 1),
+    ('#!lua\nreturn redis.call("set","a","b")', "OK"),
+    ("#!lua", RespError("ERR Invalid script shebang")),
+]
+
+
+def test_shebang_flags(server):
+    c = server.conn()
+    for script, expected in SHEBANG_CASES:
+        assert c.call("EVAL", script, 0) == expected, script
+    assert c.call("EVAL_RO", "#!lua\nreturn 1", 0) == RespError(
+        "ERR Can not execute a script with write flag using *_ro command.")
+    assert c.call("EVAL_RO", "#!lua flags=no-writes\nreturn redis.call('get', 'a')", 0) == b"b"
+    assert c.call("SCRIPT", "LOAD", "#!lua flags=bad\nreturn 1") == RespError(
+        "ERR Unexpected flag in script shebang: bad")
