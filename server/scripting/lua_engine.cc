@@ -28,7 +28,8 @@ int luaopen_bit(lua_State* L);
 namespace sable {
 namespace {
 
-constexpr char kRegistryScripts[] = "sable_scripts";
+// Redis's LUA_GC_CYCLE_PERIOD: an incremental collector step of this size every this many runs.
+constexpr int kGcCyclePeriod = 50;
 constexpr uint64_t kLocalScriptClientId = ~0ull;
 
 std::string Sha1Hex(std::string_view s) {
@@ -301,8 +302,6 @@ void LuaEngine::Init() {
   }
   lua_setglobal(L, "redis");
 
-  lua_newtable(L);
-  lua_setfield(L, LUA_REGISTRYINDEX, kRegistryScripts);
 
   // The libraries are read-only too: each global table becomes an empty proxy of itself.
   for (const char* name : {"string", "math", "table", "coroutine", "redis", "cjson", "bit"}) {
@@ -417,12 +416,8 @@ bool LuaEngine::Compile(const std::string& sha, std::string_view body, std::stri
     lua_pop(L, 1);
     return false;
   }
-  lua_getfield(L, LUA_REGISTRYINDEX, kRegistryScripts);
-  lua_pushlstring(L, sha.data(), sha.size());
-  lua_pushvalue(L, -3);
-  lua_rawset(L, -3);
-  lua_pop(L, 2);
-  scripts_[sha] = Script{std::string(body), flags};
+  int ref = luaL_ref(L, LUA_REGISTRYINDEX);  // pops the function
+  scripts_[sha] = Script{std::string(body), flags, ref};
   return true;
 }
 
@@ -499,20 +494,23 @@ int LuaEngine::LuaSetResp(lua_State* L) {
 int LuaEngine::LuaCall(lua_State* L, bool raise) {
   int argc = lua_gettop(L);
   if (argc == 0) return RaiseError(L, "Please specify at least one argument for this redis lib call");
-  std::vector<std::string> owned(argc);
+  // Views of the Lua strings (alive while they are on the stack); numbers are formatted here.
+  std::vector<std::string_view> argv(argc);
+  std::vector<std::string> numbers;
+  numbers.reserve(argc);
   for (int i = 1; i <= argc; ++i) {
     int t = lua_type(L, i);
     if (t == LUA_TSTRING) {
       size_t len = 0;
       const char* s = lua_tolstring(L, i, &len);
-      owned[i - 1].assign(s, len);
+      argv[i - 1] = std::string_view(s, len);
     } else if (t == LUA_TNUMBER) {
-      owned[i - 1] = FormatNumber(lua_tonumber(L, i));
+      numbers.push_back(FormatNumber(lua_tonumber(L, i)));
+      argv[i - 1] = numbers.back();
     } else {
       return RaiseError(L, "Lua redis lib command arguments must be strings or integers");
     }
   }
-  std::vector<std::string_view> argv(owned.begin(), owned.end());
   auto fail = [&](std::string_view error) {
     if (raise) {
       PushErrorTable(L, error);
@@ -724,10 +722,8 @@ void LuaEngine::Run(CommandContext& ctx, bool by_sha, bool read_only) {
   std::string sha;
   if (by_sha) {
     sha = std::string(ctx.arg(1));
-    for (char& ch : sha) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (scripts_.count(sha) == 0) {
-      ctx.rb.SendError("NOSCRIPT No matching script. Please use EVAL.");
-      return;
+    for (char& ch : sha) {
+      if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
     }
   } else {
     std::string err;
@@ -737,15 +733,17 @@ void LuaEngine::Run(CommandContext& ctx, bool by_sha, bool read_only) {
       return;
     }
   }
-  uint32_t flags = scripts_[sha].flags;
+  auto it = scripts_.find(sha);
+  if (it == scripts_.end()) {
+    ctx.rb.SendError("NOSCRIPT No matching script. Please use EVAL.");
+    return;
+  }
+  uint32_t flags = it->second.flags;
   if (!CheckFlags(ctx, flags, read_only)) return;
   lua_State* L = L_;
   lua_pushcfunction(L, ErrorHandler);
   int handler = lua_gettop(L);
-  lua_getfield(L, LUA_REGISTRYINDEX, kRegistryScripts);
-  lua_pushlstring(L, sha.data(), sha.size());
-  lua_rawget(L, -2);
-  lua_remove(L, -2);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, it->second.ref);
   // KEYS and ARGV, set raw on the proxy of the globals.
   size_t first_arg = 3 + static_cast<size_t>(numkeys);
   for (auto [name, from, to] : {std::tuple<const char*, size_t, size_t>{"KEYS", 3, first_arg},
@@ -791,8 +789,11 @@ void LuaEngine::Run(CommandContext& ctx, bool by_sha, bool read_only) {
     SendResult(L, ctx, 0);
   }
   lua_settop(L, 0);
-  // Collect what the run left behind in small steps, as Redis does after each script.
-  lua_gc(L, LUA_GCSTEP, 1);
+  // Collect what the runs left behind in small steps, as Redis does every 50 scripts.
+  if (++gc_count_ == kGcCyclePeriod) {
+    lua_gc(L, LUA_GCSTEP, kGcCyclePeriod);
+    gc_count_ = 0;
+  }
 }
 
 }  // namespace sable

@@ -70,6 +70,7 @@ class LuaEngine {
   struct Script {
     std::string body;
     uint32_t flags = 0;
+    int ref = 0;  // the compiled function in the Lua registry
   };
   // Parses the shebang line; false with *err (the reply) when it is not valid. *lua_body is the
   // body with that line emptied (its newline kept, so line numbers stay Redis's).
@@ -85,6 +86,7 @@ class LuaEngine {
   bool resp3_ = false;
   std::unique_ptr<OutputBuffer> out_;
   std::unique_ptr<Client> client_;
+  int gc_count_ = 0;
   uint64_t rand_state_ = 0x1234ABCD330Eull;  // lrand48's state before any seed
 };
 
