@@ -15,6 +15,8 @@ int luaopen_bit(lua_State* L);
 #include <cmath>
 #include <vector>
 
+#include "cluster/cluster.h"
+#include "cluster/slot.h"
 #include "server/core/context.h"
 #include "server/core/server.h"
 #include "server/repl/replica.h"
@@ -491,6 +493,41 @@ int LuaEngine::LuaSetResp(lua_State* L) {
   return 0;
 }
 
+bool LuaEngine::ClusterAllows(const CommandSpec* cmd, const std::vector<std::string_view>& argv,
+                              std::string* error) {
+  cluster::Cluster* cluster = server_->cluster();
+  // Our primary's stream and an AOF replay apply what was accepted.
+  if (cluster == nullptr || caller_->client->is_master || server_->loading()) return true;
+  std::vector<int> keys = cmd->KeyPositions(argv);
+  if (keys.empty()) return true;
+  client_->asking = caller_->client->asking;
+  client_->readonly = caller_->client->readonly;
+  std::string route = cluster->Route(client_.get(), cmd, argv);
+  if (!route.empty()) {
+    if (route.rfind("CLUSTERDOWN The cluster is down and only accepts read", 0) == 0) {
+      *error = "ERR Script attempted to execute a write command while the cluster is down and "
+               "readonly";
+    } else if (route.rfind("CLUSTERDOWN The cluster is down", 0) == 0) {
+      *error = "ERR Script attempted to execute a command while the cluster is down";
+    } else {
+      *error = "ERR Script attempted to access a non local key in a cluster node";
+    }
+    return false;
+  }
+  // Keys a script with flags did not declare must share one slot, unless it allows otherwise;
+  // plain EVAL scripts keep their old freedom, as in Redis 7.
+  if ((flags_ & kShebang) && !(flags_ & kAllowCrossSlot)) {
+    int slot = cluster::KeySlot(argv[keys.front()]);
+    if (slot_ == -1) {
+      slot_ = slot;
+    } else if (slot_ != slot) {
+      *error = "ERR Script attempted to access keys that do not hash to the same slot";
+      return false;
+    }
+  }
+  return true;
+}
+
 int LuaEngine::LuaCall(lua_State* L, bool raise) {
   int argc = lua_gettop(L);
   if (argc == 0) return RaiseError(L, "Please specify at least one argument for this redis lib call");
@@ -519,6 +556,7 @@ int LuaEngine::LuaCall(lua_State* L, bool raise) {
     PushErrorTable(L, error);
     return 1;
   };
+  std::string error;
   const CommandSpec* cmd = server_->Lookup(argv);
   if (cmd == nullptr || cmd->handler == nullptr) {
     return fail("ERR Unknown Redis command called from script");
@@ -535,6 +573,7 @@ int LuaEngine::LuaCall(lua_State* L, bool raise) {
       return fail(errors::kReadOnlyReplica);
     }
   }
+  if (!ClusterAllows(cmd, argv, &error)) return fail(error);
   server_->Call(client_.get(), cmd, argv);
   std::string reply = out_->ToString();
   out_->Clear();
@@ -757,6 +796,10 @@ void LuaEngine::Run(CommandContext& ctx, bool by_sha, bool read_only) {
     lua_rawset(L, LUA_GLOBALSINDEX);
   }
   caller_ = &ctx;
+  flags_ = flags;
+  slot_ = -1;
+  // The declared keys fix the slot (the dispatcher refused them if they cross slots).
+  if (numkeys > 0 && server_->cluster() != nullptr) slot_ = cluster::KeySlot(ctx.arg(3));
   read_only_ = read_only || (flags & kNoWrites);
   resp3_ = false;
   client_->rb().set_resp3(false);

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 struct lua_State;
 
@@ -19,6 +20,7 @@ class Client;
 class CommandContext;
 class OutputBuffer;
 class Server;
+struct CommandSpec;
 struct RespValue;
 
 class LuaEngine {
@@ -78,11 +80,16 @@ class LuaEngine {
                            std::string* err);
   // Refuses a run its flags forbid here (EVAL_RO of a writing script, a replica, cluster).
   bool CheckFlags(CommandContext& ctx, uint32_t flags, bool read_only);
+  // In cluster mode, whether a redis.call may touch its keys here (*error when not).
+  bool ClusterAllows(const CommandSpec* cmd, const std::vector<std::string_view>& argv,
+                     std::string* error);
 
   std::unordered_map<std::string, Script> scripts_;  // by sha
   // The script running now.
   CommandContext* caller_ = nullptr;
   bool read_only_ = false;
+  uint32_t flags_ = 0;
+  int slot_ = -1;  // the slot of the keys this script touched (cluster mode)
   bool resp3_ = false;
   std::unique_ptr<OutputBuffer> out_;
   std::unique_ptr<Client> client_;

@@ -271,3 +271,36 @@ def test_shebang_flags(server):
     assert c.call("EVAL_RO", "#!lua flags=no-writes\nreturn redis.call('get', 'a')", 0) == b"b"
     assert c.call("SCRIPT", "LOAD", "#!lua flags=bad\nreturn 1") == RespError(
         "ERR Unexpected flag in script shebang: bad")
+
+
+@pytest.mark.parametrize("binary", ["sable", "redis"])
+def test_cluster_mode_keys(make_server, binary):
+    from test_cluster_commands import cluster_args, claim_all, tag_for
+    if binary == "redis" and not os.path.exists(REDIS_SERVER):
+        pytest.skip("needs Debian's redis-server")
+    s = make_server(extra_args=cluster_args("--cluster-require-full-coverage", "no"),
+                    binary=REDIS_SERVER if binary == "redis" else None)
+    claim_all(s)
+    c = s.conn()
+    a, b = "{%s}x" % tag_for(1), "{%s}y" % tag_for(2)
+    assert c.call("CLUSTER", "DELSLOTS", 3) == "OK"
+    unbound = "{%s}z" % tag_for(3)
+    sha = hashlib.sha1
+    # undeclared keys: any local slot for a plain script, the declared keys' slot for one
+    # with flags unless it allows crossing
+    script = "redis.call('set', KEYS[1], 1); return redis.call('get', ARGV[1])"
+    assert c.call("EVAL", script, 1, a, a) == b"1"
+    assert c.call("EVAL", script, 1, a, b) is None
+    flagged = "#!lua\n" + script
+    assert c.call("EVAL", flagged, 1, a, b) == RespError(
+        "ERR Script attempted to access keys that do not hash to the same slot script: %s, "
+        "on @user_script:2." % sha(flagged.encode()).hexdigest())
+    assert c.call("EVAL", "#!lua flags=allow-cross-slot-keys\n" + script, 1, a, b) is None
+    assert c.call("EVAL", script, 1, a, unbound) == RespError(
+        "ERR Script attempted to access a non local key in a cluster node script: %s, "
+        "on @user_script:1." % sha(script.encode()).hexdigest())
+    assert c.call("EVAL", "#!lua flags=no-cluster\nreturn 1", 0) == RespError(
+        "ERR Can not run script on cluster, 'no-cluster' flag is set.")
+    # the declared keys are routed like any command's
+    assert c.call("EVAL", "return 1", 2, a, b) == RespError(
+        "CROSSSLOT Keys in request don't hash to the same slot")
