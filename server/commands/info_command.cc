@@ -17,6 +17,7 @@
 #include "server/config/config.h"
 #include "server/core/context.h"
 #include "server/core/server.h"
+#include "server/scripting/lua_engine.h"
 #include "server/persist/aof.h"
 #include "server/persist/rdb_persistence.h"
 #include "server/repl/primary.h"
@@ -174,11 +175,12 @@ void MemorySection(CommandContext& ctx, InfoWriter& w) {
   uint64_t total = TotalSystemMemory();
   w.FieldU("total_system_memory", total);
   w.Field("total_system_memory_human", BytesToHuman(total));
-  w.Field("used_memory_lua", "31744");
-  w.Field("used_memory_vm_eval", "31744");
-  w.Field("used_memory_lua_human", "31.00K");
-  w.Field("used_memory_scripts_eval", "0");
-  w.Field("number_of_cached_scripts", "0");
+  LuaEngine& lua = ctx.server.lua();
+  w.FieldU("used_memory_lua", lua.vm_memory());
+  w.FieldU("used_memory_vm_eval", lua.vm_memory());
+  w.Field("used_memory_lua_human", BytesToHuman(lua.vm_memory()));
+  w.FieldU("used_memory_scripts_eval", lua.scripts_memory());
+  w.FieldU("number_of_cached_scripts", lua.script_count());
   w.FieldU("maxmemory", cfg.maxmemory);
   w.Field("maxmemory_human", BytesToHuman(cfg.maxmemory));
   w.Field("maxmemory_policy", ctx.server.config().Get({"maxmemory-policy"})[0].second);

@@ -344,6 +344,17 @@ void LuaEngine::Init() {
   lua_pop(L, 1);
 }
 
+size_t LuaEngine::vm_memory() const {
+  return static_cast<size_t>(lua_gc(L_, LUA_GCCOUNT, 0)) * 1024 +
+         static_cast<size_t>(lua_gc(L_, LUA_GCCOUNTB, 0));
+}
+
+size_t LuaEngine::scripts_memory() const {
+  size_t n = 0;
+  for (const auto& [sha, script] : scripts_) n += sha.size() + script.body.size() + 64;
+  return n;
+}
+
 void LuaEngine::Flush() {
   scripts_.clear();
   Close();

@@ -38,6 +38,9 @@ class LuaEngine {
   // SCRIPT FLUSH: forgets every script and starts a fresh interpreter.
   void Flush();
   size_t script_count() const { return scripts_.size(); }
+  // INFO memory: the interpreter's heap, and what the cached bodies take.
+  size_t vm_memory() const;
+  size_t scripts_memory() const;
   // EVAL, EVALSHA, EVAL_RO, EVALSHA_RO: argv[1] is the body (or digest), argv[2] numkeys.
   void Run(CommandContext& ctx, bool by_sha, bool read_only);
 

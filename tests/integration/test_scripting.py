@@ -123,8 +123,12 @@ def test_script_cache(server):
     assert c.call("SCRIPT", "EXISTS", two) == [0]
     c.call("EVAL", "return 2", 0)
     assert c.call("SCRIPT", "EXISTS", two) == [1]
+    info = server.client().info("memory")
+    assert info["number_of_cached_scripts"] == 2
+    assert info["used_memory_lua"] > 10000 and info["used_memory_scripts_eval"] > 0
     assert c.call("SCRIPT", "FLUSH") == "OK"
     assert c.call("SCRIPT", "EXISTS", sha) == [0]
+    assert server.client().info("memory")["number_of_cached_scripts"] == 0
     assert c.call("EVALSHA", sha, 0) == RespError("NOSCRIPT No matching script. Please use EVAL.")
     assert c.call("SCRIPT", "FLUSH", "ASYNC") == "OK"
     assert c.call("SCRIPT", "FLUSH", "bad") == RespError(
