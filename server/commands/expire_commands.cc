@@ -100,17 +100,19 @@ void ExpireGeneric(CommandContext& ctx, bool relative, bool seconds) {
     return;
   }
   // Negative times are allowed (they delete the key); only overflow is an error.
-  std::string invalid = "ERR invalid expire time in '" + ctx.cmd->name + "' command";
+  auto invalid = [&ctx] {
+    ctx.rb.SendError("ERR invalid expire time in '" + ctx.cmd->name + "' command");
+  };
   if (seconds) {
     if (when > LLONG_MAX / 1000 || when < LLONG_MIN / 1000) {
-      ctx.rb.SendError(invalid);
+      invalid();
       return;
     }
     when *= 1000;
   }
   int64_t base = relative ? CachedMs() : 0;
   if (when > LLONG_MAX - base) {
-    ctx.rb.SendError(invalid);
+    invalid();
     return;
   }
   when += base;

@@ -37,7 +37,8 @@ const CommandSpec* CommandRegistry::Find(std::string_view name) const {
   char buf[64];
   if (name.size() > sizeof(buf)) return nullptr;
   for (size_t i = 0; i < name.size(); ++i) {
-    buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+    char ch = name[i];
+    buf[i] = ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch + ('a' - 'A')) : ch;  // ASCII only
   }
   auto it = index_.find(std::string_view(buf, name.size()));
   return it == index_.end() ? nullptr : it->second;
