@@ -319,8 +319,9 @@ void Server::Call(Client* c, const CommandSpec* cmd, std::vector<std::string_vie
     CountError(c->rb().last_error());
   }
   if (ctx.dirty > 0) dirty_ += static_cast<uint64_t>(ctx.dirty);
-  if ((ctx.dirty > 0 || ctx.propagate_repl_only) && !sinks_.empty() && !loading_) {
-    int targets = ctx.dirty > 0 ? kPropagateAll : kPropagateRepl;
+  int targets = (ctx.dirty > 0 ? kPropagateAll : kPropagateRepl) & propagate_mask_;
+  if ((ctx.dirty > 0 || ctx.propagate_repl_only) && targets != 0 && !sinks_.empty() &&
+      !loading_) {
     if (call_depth_ == 1 && pending_ops_.empty() && ctx.rewritten.size() <= 1) {
       // The common case, one top-level command with one effect: no copies.
       if (ctx.propagate_rewritten) {

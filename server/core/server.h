@@ -116,6 +116,9 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
     sinks_.push_back({targets, std::move(sink)});
   }
   void AddDirty(long long n) { dirty_ += n; }
+  // Where the effects of the commands called from now on may go (redis.set_repl in scripts):
+  // kPropagateAll normally, 0 for nowhere.
+  void set_propagate_mask(int targets) { propagate_mask_ = targets; }
   // True while EXEC runs its queued commands (commands that fork defer to cron then).
   bool in_exec() const { return call_depth_ > 1; }
 
@@ -290,6 +293,7 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   std::unique_ptr<ReplPrimary> repl_primary_;
   std::unique_ptr<Replica> replica_;
   std::unique_ptr<LuaEngine> lua_;
+  int propagate_mask_ = kPropagateAll;
   std::unique_ptr<cluster::SlotIndex> slot_index_;
   std::unique_ptr<cluster::Cluster> cluster_;
   uint64_t cluster_timer_ = 0;

@@ -147,6 +147,8 @@ int RedisLog(lua_State* L) {
   return 0;
 }
 
+int RedisSetRepl(lua_State* L) { return EngineOf(L)->LuaSetRepl(L); }
+
 int RedisReplicateCommands(lua_State* L) {
   lua_pushboolean(L, 1);  // effects replication is the only mode, as in Redis 7
   return 1;
@@ -274,6 +276,7 @@ void LuaEngine::Init() {
   SetFunction(L, this, "call", RedisCall);
   SetFunction(L, this, "pcall", RedisPCall);
   SetFunction(L, this, "setresp", RedisSetResp);
+  SetFunction(L, this, "set_repl", RedisSetRepl);
   lua_pushcfunction(L, RedisSha1Hex);
   lua_setfield(L, -2, "sha1hex");
   lua_pushcfunction(L, RedisErrorReply);
@@ -289,7 +292,9 @@ void LuaEngine::Init() {
   lua_pushcfunction(L, RedisNoop);
   lua_setfield(L, -2, "debug");
   const std::pair<const char*, int> kConstants[] = {
-      {"LOG_DEBUG", 0}, {"LOG_VERBOSE", 1}, {"LOG_NOTICE", 2}, {"LOG_WARNING", 3}};
+      {"LOG_DEBUG", 0},   {"LOG_VERBOSE", 1}, {"LOG_NOTICE", 2},  {"LOG_WARNING", 3},
+      {"REPL_NONE", 0},   {"REPL_AOF", kPropagateAof}, {"REPL_SLAVE", kPropagateRepl},
+      {"REPL_REPLICA", kPropagateRepl}, {"REPL_ALL", kPropagateAll}};
   for (auto [name, v] : kConstants) {
     lua_pushinteger(L, v);
     lua_setfield(L, -2, name);
@@ -495,6 +500,18 @@ int LuaEngine::LuaRandomSeed(lua_State* L) {
   return 0;
 }
 
+int LuaEngine::LuaSetRepl(lua_State* L) {
+  // "two" (sic): Redis 7.0's words for a one-argument call.
+  if (lua_gettop(L) != 1) return RaiseError(L, "redis.set_repl() requires two arguments.");
+  int flags = static_cast<int>(lua_tonumber(L, 1));
+  if (flags < 0 || flags > kPropagateAll) {
+    return RaiseError(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or "
+                         "REPL_NONE.");
+  }
+  repl_targets_ = flags;
+  return 0;
+}
+
 int LuaEngine::LuaSetResp(lua_State* L) {
   if (lua_gettop(L) != 1) return RaiseError(L, "redis.setresp() requires one argument.");
   int v = static_cast<int>(lua_tonumber(L, 1));
@@ -585,7 +602,9 @@ int LuaEngine::LuaCall(lua_State* L, bool raise) {
     }
   }
   if (!ClusterAllows(cmd, argv, &error)) return fail(error);
+  server_->set_propagate_mask(repl_targets_);
   server_->Call(client_.get(), cmd, argv);
+  server_->set_propagate_mask(kPropagateAll);
   std::string reply = out_->ToString();
   out_->Clear();
   RespValue v;
@@ -808,6 +827,7 @@ void LuaEngine::Run(CommandContext& ctx, bool by_sha, bool read_only) {
   }
   caller_ = &ctx;
   flags_ = flags;
+  repl_targets_ = kPropagateAll;
   slot_ = -1;
   // The declared keys fix the slot (the dispatcher refused them if they cross slots).
   if (numkeys > 0 && server_->cluster() != nullptr) slot_ = cluster::KeySlot(ctx.arg(3));

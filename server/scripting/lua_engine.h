@@ -47,6 +47,7 @@ class LuaEngine {
   // Entry points of the redis.* library (C functions find the engine through an upvalue).
   int LuaCall(lua_State* L, bool raise);
   int LuaSetResp(lua_State* L);
+  int LuaSetRepl(lua_State* L);
   // math.random: Redis's 48-bit LCG (lrand48), one stream for the server's life as in Redis 7.
   int LuaRandom(lua_State* L);
   int LuaRandomSeed(lua_State* L);
@@ -92,6 +93,7 @@ class LuaEngine {
   CommandContext* caller_ = nullptr;
   bool read_only_ = false;
   uint32_t flags_ = 0;
+  int repl_targets_ = 3;  // redis.set_repl: where the next commands' effects go
   int slot_ = -1;  // the slot of the keys this script touched (cluster mode)
   bool resp3_ = false;
   std::unique_ptr<OutputBuffer> out_;

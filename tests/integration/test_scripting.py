@@ -84,6 +84,10 @@ CASES = [
     ("return 1 +", [0], RespError(
         "ERR Error compiling script (new function): user_script:1: unexpected symbol near "
         "'<eof>'")),
+    ("redis.set_repl()", [0], RespError("ERR redis.set_repl() requires two arguments." +
+                                        on("e39b47fd8e0d5dc1c7155bbafcefaf48cf163f82"))),
+    ("return {redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, "
+     "redis.REPL_ALL}", [0], [0, 1, 2, 2, 3]),
     ("return 1", [-1], RespError("ERR Number of keys can't be negative")),
     ("return 1", [3, "a"], RespError("ERR Number of keys can't be greater than number of args")),
     ("return 1", ["x"], RespError("ERR value is not an integer or out of range")),

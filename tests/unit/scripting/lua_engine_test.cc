@@ -41,6 +41,31 @@ TEST_F(LuaEngineTest, ScriptEffectsPropagateAsCommandsInOneTransaction) {
   EXPECT_TRUE(propagated_.empty());
 }
 
+TEST_F(LuaEngineTest, SetReplChoosesWhereEffectsGo) {
+  std::vector<std::string> aof, repl;
+  server_->AddPropagationSink(
+      [&aof](int, const std::vector<std::string_view>& argv) { aof.emplace_back(argv[0]); },
+      kPropagateAof);
+  server_->AddPropagationSink(
+      [&repl](int, const std::vector<std::string_view>& argv) { repl.emplace_back(argv[0]); },
+      kPropagateRepl);
+  EXPECT_THAT(Run({"EVAL", "redis.set_repl(redis.REPL_NONE); redis.call('set', 'a', 1); "
+                           "redis.set_repl(redis.REPL_AOF); redis.call('set', 'b', 1); "
+                           "redis.set_repl(redis.REPL_REPLICA); redis.call('del', 'b'); "
+                           "redis.set_repl(redis.REPL_ALL); return redis.call('incr', 'a')", "0"}),
+              IsInt(2));
+  // Several effects: MULTI/EXEC go wherever any of them goes.
+  EXPECT_EQ(aof, (std::vector<std::string>{"MULTI", "set", "incr", "EXEC"}));
+  EXPECT_EQ(repl, (std::vector<std::string>{"MULTI", "del", "incr", "EXEC"}));
+  EXPECT_THAT(Run({"EVAL", "redis.set_repl(7)", "0"}),
+              IsError("ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or "
+                      "REPL_NONE."));
+  // The next script starts with REPL_ALL again.
+  aof.clear();
+  EXPECT_THAT(Run({"EVAL", "return redis.call('incr', 'a')", "0"}), IsInt(3));
+  EXPECT_EQ(aof, (std::vector<std::string>{"incr"}));
+}
+
 TEST_F(LuaEngineTest, NumbersAsCommandArguments) {
   EXPECT_THAT(Run({"EVAL", "redis.call('set', 'a', 3.0); redis.call('set', 'b', 0.1); "
                            "redis.call('set', 'c', -7); return {redis.call('get', 'a'), "
