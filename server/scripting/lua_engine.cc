@@ -557,8 +557,20 @@ bool LuaEngine::ClusterAllows(const CommandSpec* cmd, const std::vector<std::str
 }
 
 int LuaEngine::LuaCall(lua_State* L, bool raise) {
+  // Lua raises errors with longjmp, which skips C++ destructors: the call runs in a frame of
+  // its own that has returned (and freed what it held) before the error is raised here.
+  bool failed = CallCommand(L);
+  if (failed && raise) return lua_error(L);
+  return 1;
+}
+
+bool LuaEngine::CallCommand(lua_State* L) {
+  auto fail = [L](std::string_view error) {
+    PushErrorTable(L, error);
+    return true;
+  };
   int argc = lua_gettop(L);
-  if (argc == 0) return RaiseError(L, "Please specify at least one argument for this redis lib call");
+  if (argc == 0) return fail("ERR Please specify at least one argument for this redis lib call");
   // Views of the Lua strings (alive while they are on the stack); numbers are formatted here.
   std::vector<std::string_view> argv(argc);
   std::vector<std::string> numbers;
@@ -573,17 +585,9 @@ int LuaEngine::LuaCall(lua_State* L, bool raise) {
       numbers.push_back(FormatNumber(lua_tonumber(L, i)));
       argv[i - 1] = numbers.back();
     } else {
-      return RaiseError(L, "Lua redis lib command arguments must be strings or integers");
+      return fail("ERR Lua redis lib command arguments must be strings or integers");
     }
   }
-  auto fail = [&](std::string_view error) {
-    if (raise) {
-      PushErrorTable(L, error);
-      return lua_error(L);
-    }
-    PushErrorTable(L, error);
-    return 1;
-  };
   std::string error;
   const CommandSpec* cmd = server_->Lookup(argv);
   if (cmd == nullptr || cmd->handler == nullptr) {
@@ -611,7 +615,7 @@ int LuaEngine::LuaCall(lua_State* L, bool raise) {
   if (ParseReply(reply, &v) <= 0) return fail("ERR reply of the command could not be read");
   if (v.type == RespValue::Type::kError) return fail(v.str);
   PushReply(L, v);
-  return 1;
+  return false;
 }
 
 // A command's reply as a Lua value, as Redis converts it (RESP2 forms, plus RESP3 ones after

@@ -55,6 +55,8 @@ class LuaEngine {
  private:
   void Init();
   void Close();
+  // redis.call's work: pushes the reply, or the error table and returns true.
+  bool CallCommand(lua_State* L);
   // Compiles body into the registry under f_<sha>; false with *err on a syntax error.
   bool Compile(const std::string& sha, std::string_view body, std::string* err);
   void PushReply(lua_State* L, const RespValue& v);
