@@ -277,20 +277,15 @@ void LuaEngine::Init() {
   SetFunction(L, this, "pcall", RedisPCall);
   SetFunction(L, this, "setresp", RedisSetResp);
   SetFunction(L, this, "set_repl", RedisSetRepl);
-  lua_pushcfunction(L, RedisSha1Hex);
-  lua_setfield(L, -2, "sha1hex");
-  lua_pushcfunction(L, RedisErrorReply);
-  lua_setfield(L, -2, "error_reply");
-  lua_pushcfunction(L, RedisStatusReply);
-  lua_setfield(L, -2, "status_reply");
-  lua_pushcfunction(L, RedisLog);
-  lua_setfield(L, -2, "log");
-  lua_pushcfunction(L, RedisReplicateCommands);
-  lua_setfield(L, -2, "replicate_commands");
-  lua_pushcfunction(L, RedisBreakpoint);
-  lua_setfield(L, -2, "breakpoint");
-  lua_pushcfunction(L, RedisNoop);
-  lua_setfield(L, -2, "debug");
+  const std::pair<const char*, lua_CFunction> kFunctions[] = {
+      {"sha1hex", RedisSha1Hex},       {"error_reply", RedisErrorReply},
+      {"status_reply", RedisStatusReply}, {"log", RedisLog},
+      {"replicate_commands", RedisReplicateCommands}, {"breakpoint", RedisBreakpoint},
+      {"debug", RedisNoop}};
+  for (auto [name, fn] : kFunctions) {
+    lua_pushcfunction(L, fn);
+    lua_setfield(L, -2, name);
+  }
   const std::pair<const char*, int> kConstants[] = {
       {"LOG_DEBUG", 0},   {"LOG_VERBOSE", 1}, {"LOG_NOTICE", 2},  {"LOG_WARNING", 3},
       {"REPL_NONE", 0},   {"REPL_AOF", kPropagateAof}, {"REPL_SLAVE", kPropagateRepl},

@@ -116,16 +116,7 @@ def test_collections_reach_a_redis_replica(make_server, diskless):
     p = primary.client(decode_responses=False)
     typed_data.populate(p)
     replica = start_replica(make_server, primary)
-    wait_in_sync(primary, replica)
-    r = replica.client(decode_responses=False)
-    before = typed_data.contents(p)
-    assert len(before) == 10
-    assert typed_data.contents(r) == before
-    typed_data.mutate(p)
-    wait_in_sync(primary, replica)
-    after = typed_data.contents(p)
-    assert after != before
-    assert typed_data.contents(r) == after
+    typed_data.check_replication(primary, replica, wait_in_sync)
 
 
 def test_partial_resync_after_client_kill(make_server):

@@ -127,16 +127,7 @@ def test_collections_from_a_redis_primary(primary):
     typed_data.populate(p)
     replica = start_replica(primary)
     try:
-        wait_synced(primary, replica)
-        r = replica.client(decode_responses=False)
-        before = typed_data.contents(p)
-        assert len(before) == 10
-        assert typed_data.contents(r) == before
-        typed_data.mutate(p)
-        wait_synced(primary, replica)
-        after = typed_data.contents(p)
-        assert after != before
-        assert typed_data.contents(r) == after
+        typed_data.check_replication(primary, replica, wait_synced)
     finally:
         replica.cleanup()
 

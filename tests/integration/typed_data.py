@@ -64,3 +64,19 @@ def contents(c):
         out[key] = (t, v, c.pttl(key) > 0)
     return out
 
+
+
+def check_replication(primary, replica, wait_synced):
+    """After populate() on the primary: the replica holds the same keys after the full sync,
+    and again after mutate() has gone through the command stream."""
+    p = primary.client(decode_responses=False)
+    r = replica.client(decode_responses=False)
+    wait_synced(primary, replica)
+    before = contents(p)
+    assert len(before) == 10
+    assert contents(r) == before
+    mutate(p)
+    wait_synced(primary, replica)
+    after = contents(p)
+    assert after != before
+    assert contents(r) == after
