@@ -211,6 +211,19 @@ int ErrorHandler(lua_State* L) {
   return 1;
 }
 
+// With a proxy table below its __index (a table or function) on the stack: pops the __index
+// and gives the proxy a metatable that reads through it and refuses every write.
+void SetReadOnlyMetatable(lua_State* L, const char* metatable_message) {
+  lua_newtable(L);
+  lua_insert(L, -2);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, GlobalsNewIndex);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushstring(L, metatable_message);
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, -2);
+}
+
 void OpenLibrary(lua_State* L, lua_CFunction open, const char* name) {
   lua_pushcfunction(L, open);
   lua_pushstring(L, name);
@@ -304,7 +317,6 @@ void LuaEngine::Init() {
   }
   lua_setglobal(L, "redis");
 
-
   // The libraries are read-only too: each global table becomes an empty proxy of itself.
   for (const char* name : {"string", "math", "table", "coroutine", "redis", "cjson", "bit"}) {
     lua_getglobal(L, name);
@@ -313,14 +325,8 @@ void LuaEngine::Init() {
       continue;
     }
     lua_newtable(L);  // the proxy
-    lua_newtable(L);  // its metatable
-    lua_pushvalue(L, -3);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, GlobalsNewIndex);
-    lua_setfield(L, -2, "__newindex");
-    lua_pushstring(L, "Script attempted to access metatable of a readonly table");
-    lua_setfield(L, -2, "__metatable");
-    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -2);
+    SetReadOnlyMetatable(L, "Script attempted to access metatable of a readonly table");
     lua_setglobal(L, name);
     lua_pop(L, 1);
   }
@@ -331,15 +337,9 @@ void LuaEngine::Init() {
   lua_newtable(L);                     // the proxy
   lua_pushvalue(L, -1);
   lua_setfield(L, -3, "_G");
-  lua_newtable(L);  // its metatable
-  lua_pushvalue(L, -3);
+  lua_pushvalue(L, -2);
   lua_pushcclosure(L, GlobalsIndex, 1);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, GlobalsNewIndex);
-  lua_setfield(L, -2, "__newindex");
-  lua_pushstring(L, "Script attempted to access metatable of global environment");
-  lua_setfield(L, -2, "__metatable");
-  lua_setmetatable(L, -2);
+  SetReadOnlyMetatable(L, "Script attempted to access metatable of global environment");
   lua_replace(L, LUA_GLOBALSINDEX);
   lua_pop(L, 1);
 }

@@ -225,18 +225,24 @@ def _incr_load(s, nthreads, stop, acked):
     return threads
 
 
-def test_kill9_with_appendfsync_always_keeps_every_acknowledged_write(make_server):
-    s = make_server(extra_args=AOF_ON + ["--appendfsync", "always"])
-    stop = threading.Event()
-    acked = [0] * 4
-    threads = _incr_load(s, 4, stop, acked)
-    eventually(lambda: sum(acked) >= 2000, timeout=30, msg="INCR load too slow")
+def _kill9_under_load_and_restart(s, stop, threads, acked):
+    """kill -9 while the writers run, stop them, and restart: the acknowledged counts."""
     kill9(s)
     stop.set()
     for t in threads:
         t.join(timeout=10)
     snapshot = list(acked)
     s.start()
+    return snapshot
+
+
+def test_kill9_with_appendfsync_always_keeps_every_acknowledged_write(make_server):
+    s = make_server(extra_args=AOF_ON + ["--appendfsync", "always"])
+    stop = threading.Event()
+    acked = [0] * 4
+    threads = _incr_load(s, 4, stop, acked)
+    eventually(lambda: sum(acked) >= 2000, timeout=30, msg="INCR load too slow")
+    snapshot = _kill9_under_load_and_restart(s, stop, threads, acked)
     c = s.client()
     for i, n in enumerate(snapshot):
         value = int(c.get("counter:%d" % i) or 0)
@@ -268,12 +274,7 @@ def test_kill9_with_appendfsync_always_keeps_acknowledged_list_and_hash_writes(m
     for t in threads:
         t.start()
     eventually(lambda: min(acked) >= 100, timeout=30, msg="list/hash load too slow")
-    kill9(s)
-    stop.set()
-    for t in threads:
-        t.join(timeout=10)
-    snapshot = list(acked)
-    s.start()
+    snapshot = _kill9_under_load_and_restart(s, stop, threads, acked)
     c = s.client()
     for i, n in enumerate(snapshot):
         jobs = c.lrange("queue:%d" % i, 0, -1)
