@@ -100,9 +100,19 @@ StreamId StreamId::DecodeBig(const char in[16]) {
   return id;
 }
 
+namespace {
+
+// The value held under `name` in a map of owned values, or nullptr.
+template <typename Map>
+auto FindOwned(const Map& m, std::string_view name) -> decltype(m.begin()->second.get()) {
+  auto it = m.find(name);
+  return it == m.end() ? nullptr : it->second.get();
+}
+
+}  // namespace
+
 StreamConsumer* StreamGroup::FindConsumer(std::string_view name) const {
-  auto it = consumers.find(name);
-  return it == consumers.end() ? nullptr : it->second.get();
+  return FindOwned(consumers, name);
 }
 
 StreamConsumer* StreamGroup::AddConsumer(std::string_view name, int64_t now_ms) {
@@ -338,13 +348,10 @@ uint64_t StreamObject::Trim(bool by_len, uint64_t maxlen, StreamId minid, bool a
       }
       return true;
     });
-    for (size_t at : marks) {
-      b.data.data()[at] = static_cast<char>(b.data.data()[at] | kFlagDeleted);
-      --b.live;
-      ++b.deleted;
-      --length_;
-      ++removed;
-    }
+    // MarkDeleted drops the block when its last live entry goes (MINID can reach every live
+    // entry of a block whose deleted tail sits at or past minid).
+    for (size_t at : marks) MarkDeleted(drop, at);
+    removed += marks.size();
     break;
   }
   blocks_.erase(blocks_.begin(), blocks_.begin() + static_cast<ptrdiff_t>(drop));
@@ -352,8 +359,7 @@ uint64_t StreamObject::Trim(bool by_len, uint64_t maxlen, StreamId minid, bool a
 }
 
 StreamGroup* StreamObject::FindGroup(std::string_view name) const {
-  auto it = groups_.find(name);
-  return it == groups_.end() ? nullptr : it->second.get();
+  return FindOwned(groups_, name);
 }
 
 StreamGroup* StreamObject::CreateGroup(std::string_view name, StreamId last_id,

@@ -81,6 +81,20 @@ TEST(StreamObjectTest, TrimExactAndApproximate) {
   EXPECT_EQ(s.size(), 6u);
 }
 
+TEST(StreamObjectTest, ExactMinIdTrimDropsABlockItEmpties) {
+  // The block's last entry is deleted and every live one is below MINID: the trim empties the
+  // block, which must go rather than stay as an empty block.
+  StreamObject s;
+  StreamLimits lim{4096, 10};
+  for (uint64_t i = 1; i <= 3; ++i) s.Append({i, 0}, {"f", "v"}, lim);
+  ASSERT_TRUE(s.Delete({3, 0}));
+  EXPECT_EQ(s.TrimMinId({3, 0}, false, 0), 2u);
+  EXPECT_EQ(s.size(), 0u);
+  EXPECT_EQ(s.block_count(), 0u);
+  s.Append({4, 0}, {"f", "v"}, lim);
+  EXPECT_EQ(Ids(s, {}, StreamId::Max(), false), (std::vector<StreamId>{{4, 0}}));
+}
+
 TEST(StreamObjectTest, SplitsBlocksWhereRedisListpacksFill) {
   // 1000-byte values: Redis starts a new node once its listpack plus the new entry reach 4096
   // bytes, so a node holds four such entries.
