@@ -39,6 +39,8 @@ void RegisterPrimaryCommands(CommandRegistry& registry);
 void RegisterReplicaCommands(CommandRegistry& registry);
 // server/commands/script_commands.cc: EVAL, EVALSHA (and _RO), SCRIPT.
 void RegisterScriptCommands(CommandRegistry& registry);
+// server/commands/stream_commands.cc (and stream_group_commands.cc): the X* commands.
+void RegisterStreamCommands(CommandRegistry& registry);
 
 // Builds a table entry. Keys are argv[first..last] every step (last < 0 counts from the end).
 inline CommandSpec MakeCommand(std::string name, int arity, uint32_t flags, uint32_t acl,

@@ -12,6 +12,25 @@
 #include "server/util/numbers.h"
 
 namespace sable {
+namespace {
+
+constexpr std::string_view kMissingKeyError = "UNBLOCKED the stream key no longer exists";
+
+}  // namespace
+
+bool Blocking::ParseTimeoutMs(CommandContext& ctx, std::string_view arg, int64_t* ms) {
+  int64_t t;
+  if (!ParseInt64(arg, &t)) {
+    ctx.rb.SendError("ERR timeout is not an integer or out of range");
+    return false;
+  }
+  if (t < 0) {
+    ctx.rb.SendError("ERR timeout is negative");
+    return false;
+  }
+  *ms = t == 0 ? -1 : t;
+  return true;
+}
 
 bool Blocking::ParseTimeout(CommandContext& ctx, std::string_view arg, int64_t* ms) {
   long double secs;
@@ -42,7 +61,7 @@ bool Blocking::MayBlock(CommandContext& ctx) {
 uint64_t Blocking::ClientId(const Client* c) { return c->id(); }
 
 void Blocking::Block(CommandContext& ctx, const std::vector<std::string_view>& keys,
-                     ObjType type, int64_t timeout_ms) {
+                     ObjType type, int64_t timeout_ms, bool error_on_missing_key) {
   Client* c = ctx.client;
   if (rerunning_ == c->id()) {
     blocked_again_ = true;
@@ -51,6 +70,7 @@ void Blocking::Block(CommandContext& ctx, const std::vector<std::string_view>& k
   State st;
   st.db = c->db_index;
   st.type = type;
+  st.error_on_missing_key = error_on_missing_key;
   st.cmd = ctx.cmd;
   st.argv.assign(ctx.args.begin(), ctx.args.end());
   for (std::string_view k : keys) {
@@ -94,8 +114,11 @@ void Blocking::ServeReady() {
         auto st = blocked_.find(id);
         if (st == blocked_.end()) continue;
         Entry* e = server_.db(k.first).Peek(k.second);
-        if (e == nullptr || server_.db(k.first).Expired(e)) break;
-        if (e->type() != st->second.type) break;
+        if (e == nullptr || server_.db(k.first).Expired(e) || e->type() != st->second.type) {
+          // Nothing to serve on this key; only the waiters that end when it goes are told.
+          if (st->second.error_on_missing_key) EndWithError(id, kMissingKeyError);
+          continue;
+        }
         TryServe(id);
       }
     }
@@ -158,13 +181,19 @@ void Blocking::Timeout(uint64_t id) {
   Release(id);
 }
 
+void Blocking::EndWithError(uint64_t id, std::string_view error) {
+  if (Client* c = server_.FindClient(id)) {
+    c->rb().SendError(error);
+    c->ScheduleFlush();
+  }
+  Release(id);
+}
+
 bool Blocking::Unblock(Client* c, bool error) {
   auto it = blocked_.find(c->id());
   if (it == blocked_.end()) return false;
   if (error) {
-    c->rb().SendError("UNBLOCKED client unblocked via CLIENT UNBLOCK");
-    c->ScheduleFlush();
-    Release(c->id());
+    EndWithError(c->id(), "UNBLOCKED client unblocked via CLIENT UNBLOCK");
   } else {
     Timeout(c->id());
   }
@@ -179,17 +208,12 @@ void Blocking::ClientGone(Client* c) {
 void Blocking::RedirectMoved() {
   cluster::Cluster* cluster = server_.cluster();
   if (cluster == nullptr || blocked_.empty()) return;
-  std::vector<uint64_t> ended;
+  std::vector<std::pair<uint64_t, std::string>> ended;
   for (auto& [id, st] : blocked_) {
     std::string err = cluster->BlockedRedirect(st.keys);
-    if (err.empty()) continue;
-    if (Client* c = server_.FindClient(id)) {
-      c->rb().SendError(err);
-      c->ScheduleFlush();
-    }
-    ended.push_back(id);
+    if (!err.empty()) ended.emplace_back(id, std::move(err));
   }
-  for (uint64_t id : ended) Release(id);
+  for (const auto& [id, err] : ended) EndWithError(id, err);
 }
 
 }  // namespace sable

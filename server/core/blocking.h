@@ -32,6 +32,8 @@ class Blocking {
   // Parses a blocking timeout in seconds (fractions allowed; 0 = forever) into milliseconds
   // (-1 = forever). Replies Redis's error and returns false when it is not valid.
   static bool ParseTimeout(CommandContext& ctx, std::string_view arg, int64_t* ms);
+  // The same for a timeout given in whole milliseconds (XREAD BLOCK).
+  static bool ParseTimeoutMs(CommandContext& ctx, std::string_view arg, int64_t* ms);
   // Whether this invocation may block: not inside MULTI/EXEC, a script, or a replay.
   static bool MayBlock(CommandContext& ctx);
 
@@ -39,14 +41,22 @@ class Blocking {
   // the time runs out it gets a null array, as every blocking command does in Redis (BLMOVE and
   // BRPOPLPUSH included). When the command is being re-run for a key that turned out not to
   // serve it, the client keeps its place and its original deadline.
+  // error_on_missing_key: when a key waited on is deleted or changes type, the wait ends with
+  // Redis's "UNBLOCKED the stream key no longer exists" (XREADGROUP).
   void Block(CommandContext& ctx, const std::vector<std::string_view>& keys, ObjType type,
-             int64_t timeout_ms);
+             int64_t timeout_ms, bool error_on_missing_key = false);
+  // Whether the client's command is running again because a key it waits on changed.
+  bool IsRerunning(const Client* c) const { return rerunning_ != 0 && rerunning_ == ClientId(c); }
   bool IsBlocked(const Client* c) const { return blocked_.count(ClientId(c)) != 0; }
   size_t blocked_count() const { return blocked_.size(); }
 
   // A key of db came into existence or changed type: its waiters are tried after the current
   // command. Cheap when nobody waits.
   void KeyAdded(int db, std::string_view key) {
+    if (!waiters_.empty()) SignalKey(db, key);
+  }
+  // A key of db left the keyspace: waiters that end with an error then are told.
+  void KeyRemoved(int db, std::string_view key) {
     if (!waiters_.empty()) SignalKey(db, key);
   }
   // The db was swapped or emptied: every key waited on there is checked again.
@@ -68,6 +78,7 @@ class Blocking {
   struct State {
     int db = 0;
     ObjType type = ObjType::kList;
+    bool error_on_missing_key = false;
     uint64_t timer = 0;
     const CommandSpec* cmd = nullptr;
     std::vector<std::string> argv;
@@ -84,6 +95,8 @@ class Blocking {
   // Forget, then let its connection read again.
   void Release(uint64_t id);
   void Timeout(uint64_t id);
+  // Ends a wait with an error reply.
+  void EndWithError(uint64_t id, std::string_view error);
 
   Server& server_;
   std::map<uint64_t, State> blocked_;

@@ -33,6 +33,9 @@ class Client : public Subscriber {
   Client(Server* server, OutputBuffer* out, uint64_t id, int64_t now_ms);
 
   uint64_t id() const { return id_; }
+  // The Lua engine's own client, through which redis.call runs commands.
+  static constexpr uint64_t kScriptClientId = ~0ull;
+  bool is_script() const { return id_ == kScriptClientId; }
   // nullptr for a socketless client.
   net::Connection* conn() { return conn_; }
   OutputBuffer& out() { return *out_; }

@@ -476,6 +476,7 @@ void Server::KeyAdded(Db& db, std::string_view key) {
 }
 
 void Server::KeyRemoved(Db& db, std::string_view key) {
+  blocking_.KeyRemoved(db.index(), key);
   if (slot_index_ && db.index() == 0) slot_index_->Remove(key);
 }
 

@@ -18,6 +18,7 @@
 #include "server/store/hash_object.h"
 #include "server/store/list_object.h"
 #include "server/store/set_object.h"
+#include "server/store/stream_object.h"
 #include "server/store/zset_object.h"
 #include "server/util/numbers.h"
 
@@ -31,6 +32,45 @@ constexpr size_t kChunk = 64 * 1024;
 
 // Redis's rewriteAppendOnlyFileRio() batch size: at most this many elements per command.
 constexpr size_t kItemsPerCommand = 64;
+
+// A stream as Redis's rewriteStreamObject() emits it: one XADD per entry (or the XADD MAXLEN 0
+// trick for an empty stream), XSETID with the counters, then per group XGROUP CREATE with its
+// read counter, an XCLAIM ... JUSTID FORCE per pending entry and XGROUP CREATECONSUMER for
+// consumers that hold none.
+void AppendStreamCommands(std::string_view key, const StreamObject& s, std::string* out) {
+  std::vector<std::string_view> argv;
+  if (s.size() != 0) {
+    s.Range({}, StreamId::Max(), false, [&](StreamId id, const StreamFields& fv) {
+      std::string ids = id.ToString();
+      argv = {"XADD", key, ids};
+      argv.insert(argv.end(), fv.begin(), fv.end());
+      AppendRespCommand(out, argv);
+      return true;
+    });
+  } else {
+    AppendRespCommand(out, {"XADD", key, "MAXLEN", "0", "0-1", "x", "y"});
+  }
+  std::string last = s.last_id().ToString(), added = std::to_string(s.entries_added()),
+              maxdel = s.max_deleted_id().ToString();
+  AppendRespCommand(out, {"XSETID", key, last, "ENTRIESADDED", added, "MAXDELETEDID", maxdel});
+  for (const auto& [name, g] : s.groups()) {
+    std::string glast = g->last_id.ToString(), read = std::to_string(g->entries_read);
+    AppendRespCommand(out, {"XGROUP", "CREATE", key, name, glast, "ENTRIESREAD", read});
+    for (const auto& [cname, c] : g->consumers) {
+      if (c->pel.empty()) {
+        AppendRespCommand(out, {"XGROUP", "CREATECONSUMER", key, name, cname});
+        continue;
+      }
+      for (StreamId id : c->pel) {
+        const StreamNack& nack = g->pel.at(id);
+        std::string ids = id.ToString(), when = std::to_string(nack.delivery_time),
+                    count = std::to_string(nack.delivery_count);
+        AppendRespCommand(out, {"XCLAIM", key, name, cname, "0", ids, "TIME", when,
+                                "RETRYCOUNT", count, "JUSTID", "FORCE"});
+      }
+    }
+  }
+}
 
 // The commands that rebuild one value; false for a type without a command form.
 bool AppendValueCommands(const Entry& e, std::string* out, std::vector<std::string_view>* argv) {
@@ -113,6 +153,9 @@ bool AppendValueCommands(const Entry& e, std::string* out, std::vector<std::stri
       if (!argv->empty()) AppendRespCommand(out, *argv);
       return true;
     }
+    case ObjType::kStream:
+      AppendStreamCommands(e.key(), *e.As<StreamObject>(), out);
+      return true;
     default:
       return false;
   }

@@ -26,6 +26,9 @@ const std::vector<CodecRow>& Rows() {
       {ObjType::kSet, {kRdbTypeSet, kRdbTypeSetIntset, kRdbTypeSetListpack}, &SetRdbCodec()},
       {ObjType::kZSet, {kRdbTypeZset, kRdbTypeZset2, kRdbTypeZsetZiplist, kRdbTypeZsetListpack},
        &ZSetRdbCodec()},
+      {ObjType::kStream,
+       {kRdbTypeStreamListpacks, kRdbTypeStreamListpacks2, kRdbTypeStreamListpacks3},
+       &StreamRdbCodec()},
   };
   return rows;
 }

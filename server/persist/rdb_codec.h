@@ -53,5 +53,6 @@ const RdbValueCodec& HashRdbCodec();
 const RdbValueCodec& ListRdbCodec();
 const RdbValueCodec& SetRdbCodec();
 const RdbValueCodec& ZSetRdbCodec();
+const RdbValueCodec& StreamRdbCodec();
 
 }  // namespace sable

@@ -32,7 +32,6 @@ namespace {
 
 // Redis's LUA_GC_CYCLE_PERIOD: an incremental collector step of this size every this many runs.
 constexpr int kGcCyclePeriod = 50;
-constexpr uint64_t kLocalScriptClientId = ~0ull;
 
 std::string Sha1Hex(std::string_view s) {
   Sha1 h;
@@ -250,7 +249,7 @@ std::string FormatNumber(lua_Number n) {
 }  // namespace
 
 LuaEngine::LuaEngine(Server* server) : server_(server), out_(std::make_unique<OutputBuffer>()) {
-  client_ = std::make_unique<Client>(server, out_.get(), kLocalScriptClientId, WallMs());
+  client_ = std::make_unique<Client>(server, out_.get(), Client::kScriptClientId, WallMs());
   client_->authenticated = true;
   client_->name = "lua";
   Init();

@@ -128,7 +128,7 @@ size_t StreamGroup::DeleteConsumer(std::string_view name) {
   auto it = consumers.find(name);
   if (it == consumers.end()) return 0;
   size_t n = it->second->pel.size();
-  for (const auto& [id, nack] : it->second->pel) pel.erase(id);
+  for (StreamId id : it->second->pel) pel.erase(id);
   consumers.erase(it);
   return n;
 }
@@ -146,7 +146,7 @@ StreamNack* StreamGroup::Assign(StreamId id, StreamConsumer* to) {
   StreamNack* nack = &it->second;
   if (!fresh && nack->consumer != nullptr && nack->consumer != to) nack->consumer->pel.erase(id);
   nack->consumer = to;
-  to->pel[id] = nack;
+  to->pel.insert(id);
   return nack;
 }
 
@@ -166,7 +166,7 @@ StreamObject::StreamObject(const StreamObject& o)
       StreamNack& n = copy->pel[id];
       n = nack;
       n.consumer = nack.consumer ? copy->FindConsumer(nack.consumer->name) : nullptr;
-      if (n.consumer != nullptr) n.consumer->pel[id] = &n;
+      if (n.consumer != nullptr) n.consumer->pel.insert(id);
     }
   }
 }
@@ -177,7 +177,7 @@ size_t StreamObject::Footprint() const {
   for (const auto& [name, g] : groups_) {
     bytes += sizeof(StreamGroup) + name.size() + g->pel.size() * (sizeof(StreamNack) + 24);
     for (const auto& [cname, c] : g->consumers) {
-      bytes += sizeof(StreamConsumer) + 2 * cname.size() + c->pel.size() * 32;
+      bytes += sizeof(StreamConsumer) + 2 * cname.size() + c->pel.size() * 20;
     }
   }
   return bytes;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <absl/container/btree_map.h>
+#include <absl/container/btree_set.h>
 
 #include <cstdint>
 #include <map>
@@ -52,7 +53,9 @@ struct StreamConsumer {
   std::string name;
   int64_t seen_time = 0;
   int64_t active_time = -1;
-  absl::btree_map<StreamId, StreamNack*> pel;
+  // The IDs this consumer holds; their NACKs live in the group's PEL (a btree moves its values,
+  // so nothing points into it).
+  absl::btree_set<StreamId> pel;
 };
 
 struct StreamGroup {
@@ -121,6 +124,17 @@ class StreamObject : public Object {
   template <typename Fn>
   void Range(StreamId start, StreamId end, bool reverse, Fn&& fn) const;
 
+  // The blocks as the RDB writer lays them out: fn(master ID, master field names, live count,
+  // deleted count, entries) where every entry (deleted ones too) comes with its flags.
+  struct RawEntry {
+    StreamId id;
+    bool deleted;
+    bool same_fields;  // only the values are stored; the names are the master fields
+    StreamFields fv;
+  };
+  template <typename Fn>
+  void ForEachRawBlock(Fn&& fn) const;
+
   // Consumer groups (absent until the first XGROUP CREATE).
   StreamGroup* FindGroup(std::string_view name) const;
   // Creates a group; nullptr when the name is taken.
@@ -148,6 +162,8 @@ class StreamObject : public Object {
   };
   enum : uint8_t { kFlagDeleted = 1, kFlagSameFields = 2 };
 
+  // Reads a block's master field names; returns where its entries start.
+  static const char* ReadMaster(const Block& b, StreamFields* master);
   // Decodes entries of a block in order; fn(id, flags_offset, fields) returns false to stop.
   template <typename Fn>
   static void WalkBlock(const Block& b, Fn&& fn);
@@ -167,11 +183,26 @@ class StreamObject : public Object {
   std::map<std::string, std::unique_ptr<StreamGroup>, std::less<>> groups_;
 };
 
+inline const char* StreamObject::ReadMaster(const Block& b, StreamFields* master) {
+  const char* p = b.data.data();
+  uint64_t n;
+  p = GetVarint(p, &n);
+  master->reserve(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t len;
+    p = GetVarint(p, &len);
+    master->emplace_back(p, len);
+    p += len;
+  }
+  return p;
+}
+
 template <typename Fn>
 void StreamObject::WalkBlock(const Block& b, Fn&& fn) {
   const char* base = b.data.data();
-  const char* p = base;
   const char* end = base + b.data.size();
+  StreamFields master;
+  const char* p = ReadMaster(b, &master);
   auto read_str = [&p]() {
     uint64_t n;
     p = GetVarint(p, &n);
@@ -179,11 +210,7 @@ void StreamObject::WalkBlock(const Block& b, Fn&& fn) {
     p += n;
     return s;
   };
-  uint64_t nmaster;
-  p = GetVarint(p, &nmaster);
-  StreamFields master;
-  master.reserve(nmaster);
-  for (uint64_t i = 0; i < nmaster; ++i) master.push_back(read_str());
+  uint64_t nmaster = master.size();
   StreamFields fv;
   StreamId id = b.first;
   bool first = true;
@@ -256,6 +283,21 @@ void StreamObject::Range(StreamId start, StreamId end, bool reverse, Fn&& fn) co
     for (size_t i = items.size(); i-- > 0;) {
       if (!fn(items[i].id, items[i].fv)) return;
     }
+  }
+}
+
+template <typename Fn>
+void StreamObject::ForEachRawBlock(Fn&& fn) const {
+  std::vector<RawEntry> items;
+  for (const Block& b : blocks_) {
+    StreamFields master;
+    ReadMaster(b, &master);
+    items.clear();
+    WalkBlock(b, [&](StreamId id, size_t, uint8_t flags, const StreamFields& fv) {
+      items.push_back({id, (flags & kFlagDeleted) != 0, (flags & kFlagSameFields) != 0, fv});
+      return true;
+    });
+    fn(b.first, master, b.live, b.deleted, items);
   }
 }
 

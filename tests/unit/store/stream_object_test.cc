@@ -153,4 +153,31 @@ TEST(StreamObjectTest, IdIncrDecrAndBigEndianForm) {
 }
 
 }  // namespace
+
+// Many PEL entries: the group's btree moves its NACKs as it grows, so the consumers' own lists
+// hold IDs and every view of the PEL stays consistent, also in a clone.
+TEST(StreamObjectTest, LargePelStaysConsistent) {
+  StreamObject s;
+  StreamGroup* g = s.CreateGroup("g", {}, 0);
+  StreamConsumer* a = g->AddConsumer("a", 1);
+  StreamConsumer* b = g->AddConsumer("b", 1);
+  for (uint64_t i = 1; i <= 2000; ++i) {
+    StreamNack* n = g->Assign({i, 0}, i % 2 ? a : b);
+    n->delivery_count = i;
+  }
+  for (uint64_t i = 1; i <= 2000; i += 4) g->Assign({i, 0}, b);
+  EXPECT_EQ(a->pel.size() + b->pel.size(), 2000u);
+  EXPECT_EQ(g->pel.at({1999, 0}).delivery_count, 1999u);
+  StreamObject copy(s);
+  StreamGroup* cg = copy.FindGroup("g");
+  for (const auto& [id, nack] : cg->pel) {
+    ASSERT_NE(nack.consumer, nullptr);
+    EXPECT_EQ(nack.consumer->pel.count(id), 1u);
+    EXPECT_EQ(nack.delivery_count, id.ms);
+  }
+  EXPECT_EQ(g->DeleteConsumer("a"), 500u);
+  EXPECT_EQ(g->pel.size(), 1500u);
+  EXPECT_EQ(cg->pel.size(), 2000u);
+}
+
 }  // namespace sable
