@@ -21,6 +21,7 @@
 #include "server/store/hash_object.h"
 #include "server/store/list_object.h"
 #include "server/store/set_object.h"
+#include "server/store/stream_object.h"
 #include "server/store/zset_object.h"
 #include "server/util/clock.h"
 #include "server/util/numbers.h"
@@ -211,6 +212,15 @@ void MixValue(Db& db, const Entry* e, Digest& digest) {
       MixDigest(d, m.data(), m.size());
       MixDigest(d, buf, FormatDouble(s, buf));
       XorDigest(digest, d.data(), d.size());
+    });
+  } else if (e->type() == ObjType::kStream) {
+    // Each entry in order: "ms.seq", then its fields and values (groups do not count).
+    e->As<StreamObject>()->Range({}, StreamId::Max(), false,
+                                 [&](StreamId id, const StreamFields& fv) {
+      std::string item = std::to_string(id.ms) + "." + std::to_string(id.seq);
+      MixDigest(digest, item.data(), item.size());
+      for (std::string_view s : fv) MixDigest(digest, s.data(), s.size());
+      return true;
     });
   } else {
     std::string payload, err;

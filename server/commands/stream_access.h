@@ -37,9 +37,6 @@ StreamLimits Limits(const CommandContext& ctx);
 // A read lookup counting a keyspace hit or miss: kKeyNotFound, kWrongType or the stream.
 OpResult<StreamObject*> Find(Db& db, std::string_view key);
 
-// The last live entry's ID (Redis's streamLastValidID), 0-0 when there is none.
-StreamId LastValidId(const StreamObject& s);
-
 void SendId(ReplyBuilder& rb, StreamId id);
 // One entry as [id, [field, value, ...]].
 void SendEntry(ReplyBuilder& rb, StreamId id, const StreamFields& fv);

@@ -118,15 +118,6 @@ OpResult<StreamObject*> Find(Db& db, std::string_view key) {
   return e->As<StreamObject>();
 }
 
-StreamId LastValidId(const StreamObject& s) {
-  StreamId last;
-  s.Range({}, StreamId::Max(), true, [&](StreamId id, const StreamFields&) {
-    last = id;
-    return false;
-  });
-  return last;
-}
-
 void SendId(ReplyBuilder& rb, StreamId id) { rb.SendBulk(id.ToString()); }
 
 void SendEntry(ReplyBuilder& rb, StreamId id, const StreamFields& fv) {
@@ -528,7 +519,7 @@ void CmdXSetId(CommandContext& ctx) {
   }
   StreamObject* s = r.value();
   if (s->size() > 0) {
-    if (id < LastValidId(*s)) {
+    if (id < s->last_live_id()) {
       ctx.rb.SendError("ERR The ID specified in XSETID is smaller than the target stream top item");
       return;
     }

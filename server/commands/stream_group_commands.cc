@@ -255,7 +255,7 @@ void ReadGeneric(CommandContext& ctx, bool group_mode) {
       StreamId id = s != nullptr ? s->last_id() : StreamId{};
       if (idarg == "+" && s != nullptr && s->size() != 0) {
         // Redis 7.4: the last entry itself.
-        id = LastValidId(*s);
+        id = s->last_live_id();
         id.Decr();
       }
       ids[k] = id;
@@ -287,7 +287,7 @@ void ReadGeneric(CommandContext& ctx, bool group_mode) {
     if (e == nullptr) continue;
     auto* s = e->As<StreamObject>();
     if (!group_mode) {
-      if (s->size() == 0 || LastValidId(*s) <= ids[k]) continue;
+      if (s->size() == 0 || s->last_live_id() <= ids[k]) continue;
       StreamId start = ids[k];
       start.Incr();
       Part p{key, {}};
@@ -305,7 +305,7 @@ void ReadGeneric(CommandContext& ctx, bool group_mode) {
     GroupRead r{s, key, a.group_name, g, c};
     if (ids[k] != kNewOnly) {
       parts.push_back({key, ReadHistory(r, ids[k], a.count)});
-    } else if (s->size() != 0 && LastValidId(*s) > g->last_id) {
+    } else if (s->size() != 0 && s->last_live_id() > g->last_id) {
       parts.push_back({key, ReadNew(ctx, r, g->last_id, a.count, a.noack)});
     }
   }

@@ -305,6 +305,18 @@ bool StreamObject::Delete(StreamId id) {
   return true;
 }
 
+StreamId StreamObject::last_live_id() const {
+  if (blocks_.empty()) return {};
+  const Block& b = blocks_.back();
+  if (b.deleted == 0) return b.last;
+  StreamId last;
+  WalkBlock(b, [&](StreamId id, size_t, uint8_t flags, const StreamFields&) {
+    if (!(flags & kFlagDeleted)) last = id;
+    return true;
+  });
+  return last;
+}
+
 bool StreamObject::Contains(StreamId id) const {
   bool found = false;
   Range(id, id, false, [&](StreamId, const StreamFields&) {

@@ -102,6 +102,8 @@ class StreamObject : public Object {
   void set_last_id(StreamId id) { last_id_ = id; }
   // The first live entry's ID, 0-0 when empty.
   StreamId first_id() const;
+  // The last live entry's ID (Redis's streamLastValidID), 0-0 when empty.
+  StreamId last_live_id() const;
   StreamId max_deleted_id() const { return max_deleted_id_; }
   void set_max_deleted_id(StreamId id) { max_deleted_id_ = id; }
   uint64_t entries_added() const { return entries_added_; }

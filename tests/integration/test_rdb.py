@@ -485,17 +485,22 @@ def test_we_load_real_redis_rdb(server, make_server):
 
 
 @needs_redis
-@pytest.mark.skipif(is_real_redis(), reason="Sable's refusal of types it lacks")
-def test_real_redis_stream_is_refused_by_name(server, make_server):
+def test_streams_cross_the_rdb_both_ways_with_real_redis(server, make_server):
+    from test_streams import KEYS, fill, xinfo_full
     real = make_server(binary=REDIS_SERVER)
-    rc = real.client()
-    rc.set("s", "v")
-    rc.xadd("x", {"f": "v"})
-    rc.save()
-    server.stop()
-    shutil.copy(os.path.join(real.dir, "dump.rdb"), os.path.join(server.dir, "dump.rdb"))
-    out = start_fails(server)
-    assert "Can't load RDB: type 'stream' (RDB type 19) is not supported yet" in out, out
+    for src, dst in ((real, server), (server, real)):
+        c = src.conn()
+        c.call("FLUSHALL")
+        fill(c)
+        before = {k: xinfo_full(c, k) for k in KEYS}
+        digest = c.call("DEBUG", "DIGEST")
+        assert c.call("SAVE") == "OK"
+        dst.stop()
+        shutil.copy(os.path.join(src.dir, "dump.rdb"), os.path.join(dst.dir, "dump.rdb"))
+        dst.start()
+        d = dst.conn()
+        assert {k: xinfo_full(d, k) for k in KEYS} == before
+        assert d.call("DEBUG", "DIGEST") == digest
 
 
 # -- DUMP / RESTORE -----------------------------------------------------------------------------
@@ -558,7 +563,6 @@ def test_dump_restore_across_real_redis(server, make_server):
         c.restore("ours-" + k, 0, rc.dump(k))
         assert rc.restore("from-sable-" + k, 0, c.dump("ours-" + k)) == b"OK"
         assert rc.hgetall("from-sable-" + k) == rc.hgetall(k)
-    rc.xadd("x", {"f": "v"})
-    if not is_real_redis():
-        with pytest.raises(redis.ResponseError, match="type 'stream'.*not supported yet"):
-            c.restore("x", 0, rc.dump("x"))
+    rc.xadd("x", {"f": "v"}, id="1-1")
+    assert c.restore("x", 0, rc.dump("x")) == b"OK"
+    assert c.xrange("x") == [(b"1-1", {b"f": b"v"})]

@@ -201,10 +201,9 @@ std::string HandMade(std::string_view body, int version = 10) {
 
 TEST_F(RdbRoundTripTest, MissingTypesAreNamed) {
   auto other = NewServer();
-  // A stream as Redis 7.0 writes it; refused before its payload is even read.
+  // A stream record cut after its key is a truncated payload, not an unknown type.
   std::string body = std::string("\xfe\x00\x13\x01s", 5);
-  EXPECT_EQ(LoadInto(*other, HandMade(body)),
-            "Can't load RDB: type 'stream' (RDB type 19) is not supported yet");
+  EXPECT_THAT(LoadInto(*other, HandMade(body)), ::testing::Not(::testing::HasSubstr("type")));
   body = std::string("\x08\x01k", 3);
   EXPECT_EQ(LoadInto(*other, HandMade(body)), "Unknown RDB encoding type 8");
   body = std::string("\xf5", 1);
@@ -308,12 +307,22 @@ TEST_F(RdbRoundTripTest, DumpPayloadFormat) {
   for (int i = 0; i < 8; ++i) newer.push_back(static_cast<char>(c2 >> (8 * i)));
   EXPECT_FALSE(VerifyDumpPayload(newer));  // RDB version 13
 
-  std::string stream = std::string("\x13\x00", 2) + std::string("\x0a\x00", 2);
-  uint64_t c3 = Crc64(0, stream.data(), stream.size());
-  for (int i = 0; i < 8; ++i) stream.push_back(static_cast<char>(c3 >> (8 * i)));
+  // An empty stream as Redis 7.0 dumps it (type 19: no nodes, zero counters, no groups); cut
+  // one byte short it is refused.
+  std::string body = std::string("\x13", 1) + std::string(10, '\0');
+  auto seal = [](std::string b) {
+    b += std::string("\x0a\x00", 2);
+    uint64_t c = Crc64(0, b.data(), b.size());
+    for (int i = 0; i < 8; ++i) b.push_back(static_cast<char>(c >> (8 * i)));
+    return b;
+  };
+  std::string stream = seal(body);
   ASSERT_TRUE(VerifyDumpPayload(stream));
-  EXPECT_EQ(DecodeDumpPayload("h", stream, RdbLoadEnv{}, &err), nullptr);
-  EXPECT_THAT(err, ::testing::HasSubstr("type 'stream' (RDB type 19) is not supported yet"));
+  e = DecodeDumpPayload("s", stream, RdbLoadEnv{}, &err);
+  ASSERT_NE(e, nullptr) << err;
+  EXPECT_EQ(e->type(), ObjType::kStream);
+  Entry::Free(e);
+  EXPECT_EQ(DecodeDumpPayload("s", seal(body.substr(0, 10)), RdbLoadEnv{}, &err), nullptr);
 }
 
 TEST_F(RdbRoundTripTest, DumpRestoreCommands) {

@@ -180,4 +180,15 @@ TEST(StreamObjectTest, LargePelStaysConsistent) {
   EXPECT_EQ(cg->pel.size(), 2000u);
 }
 
+TEST(StreamObjectTest, LastLiveIdSkipsDeletedTail) {
+  StreamObject s;
+  EXPECT_EQ(s.last_live_id(), (StreamId{0, 0}));
+  for (uint64_t i = 1; i <= 5; ++i) s.Append({i, 0}, {"f", "v"}, {});
+  EXPECT_EQ(s.last_live_id(), (StreamId{5, 0}));
+  EXPECT_TRUE(s.Delete({5, 0}));
+  EXPECT_TRUE(s.Delete({4, 0}));
+  EXPECT_EQ(s.last_live_id(), (StreamId{3, 0}));
+  EXPECT_EQ(s.last_id(), (StreamId{5, 0}));
+}
+
 }  // namespace sable
