@@ -40,13 +40,14 @@ void PropagateGroupId(CommandContext& ctx, std::string_view key, std::string_vie
                    g.last_id.ToString(), "ENTRIESREAD", std::to_string(g.entries_read)});
 }
 
-// streamCreateConsumer with its keyspace event; propagated so a replica has it even when no
-// XCLAIM follows (NOACK, or nothing to read).
+// streamCreateConsumer, with its keyspace event when `notify` (XREADGROUP creates silently, as
+// Redis does); propagated so a replica has it even when no XCLAIM follows (NOACK, or nothing to
+// read).
 StreamConsumer* CreateConsumer(CommandContext& ctx, std::string_view key,
                                std::string_view group_name, StreamGroup* g,
-                               std::string_view name) {
+                               std::string_view name, bool notify) {
   StreamConsumer* c = g->AddConsumer(name, CachedMs());
-  ctx.Notify(kNotifyStream, "xgroup-createconsumer", key);
+  if (notify) ctx.Notify(kNotifyStream, "xgroup-createconsumer", key);
   ctx.PropagateAs({"XGROUP", "CREATECONSUMER", std::string(key), std::string(group_name),
                    std::string(name)});
   return c;
@@ -300,7 +301,7 @@ void ReadGeneric(CommandContext& ctx, bool group_mode) {
     }
     StreamGroup* g = groups[k];
     StreamConsumer* c = g->FindConsumer(a.consumer_name);
-    if (c == nullptr) c = CreateConsumer(ctx, key, a.group_name, g, a.consumer_name);
+    if (c == nullptr) c = CreateConsumer(ctx, key, a.group_name, g, a.consumer_name, false);
     c->seen_time = CachedMs();
     GroupRead r{s, key, a.group_name, g, c};
     if (ids[k] != kNewOnly) {
@@ -661,7 +662,9 @@ void ClaimOne(CommandContext& ctx, StreamGroup* g, StreamConsumer** consumer, St
   std::string_view key = ctx.arg(1);
   if (*consumer == nullptr) {
     *consumer = g->FindConsumer(ctx.arg(3));
-    if (*consumer == nullptr) *consumer = CreateConsumer(ctx, key, ctx.arg(2), g, ctx.arg(3));
+    if (*consumer == nullptr) {
+      *consumer = CreateConsumer(ctx, key, ctx.arg(2), g, ctx.arg(3), true);
+    }
     (*consumer)->seen_time = CachedMs();
   }
   nack->delivery_time = delivery_time;

@@ -427,3 +427,39 @@ def test_job_queue_through_redis_py(server):
     assert r.xtrim("jobs", maxlen=5, approximate=False) == 5
     assert r.xlen("jobs") == 5
     assert [e[0] for e in r.xrevrange("jobs", count=2)] == ids[:-3:-1]
+
+
+def test_migrate_carries_groups(server, make_server):
+    target = make_server()
+    c = server.conn()
+    fill(c)
+    before = xinfo_full(c, "st")
+    assert c.call("MIGRATE", "127.0.0.1", str(target.port), "st", "0", "5000") == "OK"
+    assert c.call("EXISTS", "st") == 0
+    assert xinfo_full(target.conn(), "st") == before
+
+
+def test_keyspace_events_carry_redis_names(server):
+    c = server.conn()
+    c.call("CONFIG", "SET", "notify-keyspace-events", "Et")
+    sub = server.conn()
+    assert sub.call("PSUBSCRIBE", "__keyevent@0__:*") == [b"psubscribe", b"__keyevent@0__:*", 1]
+    c.call("XADD", "s", "MAXLEN", "1", "1-1", "a", "1")
+    c.call("XADD", "s", "MAXLEN", "1", "2-1", "a", "1")
+    c.call("XDEL", "s", "2-1")
+    c.call("XGROUP", "CREATE", "s", "g", "0")
+    c.call("XGROUP", "CREATECONSUMER", "s", "g", "c")
+    c.call("XREADGROUP", "GROUP", "g", "d", "STREAMS", "s", ">")
+    c.call("XGROUP", "SETID", "s", "g", "0")
+    c.call("XCLAIM", "s", "g", "e", "0", "1-1")
+    c.call("XAUTOCLAIM", "s", "g", "f", "0", "0")
+    c.call("XGROUP", "DELCONSUMER", "s", "g", "c")
+    c.call("XGROUP", "DESTROY", "s", "g")
+    c.call("XSETID", "s", "5-5")
+    c.call("XTRIM", "s", "MAXLEN", "0")
+    c.call("PING")
+    events = []
+    while sub.has_pending(0.2):
+        events.append(sub.read()[2].decode().split(":", 1)[1])
+    assert events == ["xadd", "xadd", "xtrim", "xdel", "xgroup-create", "xgroup-createconsumer",
+                      "xgroup-setid", "xgroup-delconsumer", "xgroup-destroy", "xsetid"]
