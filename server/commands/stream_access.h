@@ -33,6 +33,11 @@ inline bool ParseStrictId(CommandContext* ctx, std::string_view s, StreamId* id)
 bool ParseRangeStart(CommandContext& ctx, std::string_view s, StreamId* id);
 bool ParseRangeEnd(CommandContext& ctx, std::string_view s, StreamId* id);
 
+// Redis 8.2's reference policies of XADD/XTRIM trimming, XDELEX and XACKDEL.
+enum class RefPolicy { kKeepRef, kDelRef, kAcked };
+// KEEPREF / DELREF / ACKED (any case); false for anything else.
+bool ParseRefPolicy(std::string_view s, RefPolicy* out);
+
 StreamLimits Limits(const CommandContext& ctx);
 // A read lookup counting a keyspace hit or miss: kKeyNotFound, kWrongType or the stream.
 OpResult<StreamObject*> Find(Db& db, std::string_view key);

@@ -2,6 +2,7 @@
 // XINFO, plus the helpers both stream files share (stream_access.h). Errors, replies and what is
 // propagated follow Redis 7.0's t_stream.c; XINFO adds the fields of Redis 7.2. The structure is
 // server/store/stream_object.h; XREAD lives with XREADGROUP in stream_group_commands.cc.
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <string>
@@ -102,6 +103,19 @@ bool ParseRangeEnd(CommandContext& ctx, std::string_view s, StreamId* id) {
   return true;
 }
 
+bool ParseRefPolicy(std::string_view s, RefPolicy* out) {
+  if (EqualsNoCase(s, "keepref")) {
+    *out = RefPolicy::kKeepRef;
+  } else if (EqualsNoCase(s, "delref")) {
+    *out = RefPolicy::kDelRef;
+  } else if (EqualsNoCase(s, "acked")) {
+    *out = RefPolicy::kAcked;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 StreamLimits Limits(const CommandContext& ctx) {
   const ServerConfig& c = ctx.server.cfg();
   return {c.stream_node_max_bytes, c.stream_node_max_entries};
@@ -175,6 +189,7 @@ struct TrimArgs {
   StreamId minid;
   int64_t limit = 0;
   size_t threshold_at = 0;  // argv index of the threshold (the ~ or = sits just before)
+  RefPolicy ref = RefPolicy::kKeepRef;
   bool nomkstream = false;
   bool id_given = false;
   bool seq_given = true;
@@ -234,6 +249,8 @@ size_t ParseAddOrTrim(CommandContext& ctx, TrimArgs* a, bool xadd) {
       ++i;
     } else if (xadd && EqualsNoCase(opt, "nomkstream")) {
       a->nomkstream = true;
+    } else if (ParseRefPolicy(opt, &a->ref)) {
+      // Redis 8.2: what trimming does to the groups' references.
     } else if (xadd) {
       if (!ParseId(&ctx, opt, &a->id, 0, true, &a->seq_given)) return 0;
       a->id_given = true;
@@ -269,11 +286,40 @@ size_t ParseAddOrTrim(CommandContext& ctx, TrimArgs* a, bool xadd) {
   return i;
 }
 
+// Live entries below `cap`, counting no further than `enough`.
+uint64_t CountBelow(const StreamObject& s, StreamId cap, uint64_t enough) {
+  uint64_t n = 0;
+  if (cap.IsZero() || enough == 0) return 0;
+  StreamId end = cap;
+  end.Decr();
+  s.Range({}, end, false, [&](StreamId, const StreamFields&) { return ++n < enough; });
+  return n;
+}
+
 uint64_t ApplyTrim(StreamObject* s, const TrimArgs& a) {
-  if (a.strategy == TrimArgs::kMaxLen) {
-    return s->TrimMaxLen(static_cast<uint64_t>(a.maxlen), a.approx, a.limit);
+  StreamId old_first = s->first_id();
+  uint64_t removed;
+  if (a.ref == RefPolicy::kAcked) {
+    // Only entries no group still needs may go: those below the first one some group needs.
+    StreamId cap = s->FirstNeeded();
+    if (a.strategy == TrimArgs::kMaxLen) {
+      auto maxlen = static_cast<uint64_t>(a.maxlen);
+      uint64_t excess = s->size() > maxlen ? s->size() - maxlen : 0;
+      uint64_t allowed = CountBelow(*s, cap, excess);
+      removed = s->TrimMaxLen(s->size() - allowed, a.approx, a.limit);
+    } else {
+      removed = s->TrimMinId(std::min(a.minid, cap), a.approx, a.limit);
+    }
+  } else if (a.strategy == TrimArgs::kMaxLen) {
+    removed = s->TrimMaxLen(static_cast<uint64_t>(a.maxlen), a.approx, a.limit);
+  } else {
+    removed = s->TrimMinId(a.minid, a.approx, a.limit);
   }
-  return s->TrimMinId(a.minid, a.approx, a.limit);
+  if (a.ref == RefPolicy::kDelRef && removed != 0) {
+    StreamId new_first = s->size() != 0 ? s->first_id() : StreamId::Max();
+    s->DropReferencesIn(old_first, new_first);
+  }
+  return removed;
 }
 
 // An approximate trim is propagated as the exact trim it amounted to ("=", and the length or the

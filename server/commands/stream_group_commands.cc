@@ -859,6 +859,122 @@ void CmdXAutoClaim(CommandContext& ctx) {
   for (StreamId id : deleted) SendId(rb, id);
 }
 
+// ---- XDELEX, XACKDEL (Redis 8.2) ----------------------------------------------------------------
+
+// [KEEPREF | DELREF | ACKED] and IDS numids id... from argv[from] on; false after the reply.
+bool ParseRefIds(CommandContext& ctx, size_t from, RefPolicy* ref, std::vector<StreamId>* ids) {
+  bool ref_given = false, ids_given = false;
+  for (size_t i = from; i < ctx.argc();) {
+    std::string_view o = ctx.arg(i);
+    if (!ref_given && ParseRefPolicy(o, ref)) {
+      ref_given = true;
+      ++i;
+    } else if (!ids_given && EqualsNoCase(o, "ids") && i + 1 < ctx.argc()) {
+      int64_t n;
+      if (!ParseInt64(ctx.arg(i + 1), &n) || n <= 0) {
+        ctx.rb.SendError("ERR Number of IDs must be a positive integer");
+        return false;
+      }
+      if (static_cast<uint64_t>(n) > ctx.argc() - i - 2) {
+        ctx.rb.SendError("ERR The `numids` parameter must match the number of arguments");
+        return false;
+      }
+      ids->resize(static_cast<size_t>(n));
+      for (size_t k = 0; k < ids->size(); ++k) {
+        if (!ParseStrictId(&ctx, ctx.arg(i + 2 + k), &(*ids)[k])) return false;
+      }
+      ids_given = true;
+      i += 2 + ids->size();
+    } else {
+      ctx.rb.SendError(errors::kSyntax);
+      return false;
+    }
+  }
+  if (!ids_given) {
+    ctx.rb.SendError(errors::kSyntax);
+    return false;
+  }
+  return true;
+}
+
+// Deletes one entry under a reference policy: 1 deleted, 2 kept (ACKED: still needed), -1 when
+// there is no such entry (DELREF still drops dangling references then). *changed tells whether
+// anything moved.
+int DeleteWithPolicy(StreamObject* s, StreamId id, RefPolicy ref, bool* changed) {
+  if (!s->Contains(id)) {
+    if (ref == RefPolicy::kDelRef && s->Referenced(id)) {
+      s->DropReferences(id);
+      *changed = true;
+    }
+    return -1;
+  }
+  if (ref == RefPolicy::kAcked && s->Referenced(id)) return 2;
+  s->Delete(id);
+  if (id > s->max_deleted_id()) s->set_max_deleted_id(id);
+  if (ref == RefPolicy::kDelRef) s->DropReferences(id);
+  *changed = true;
+  return 1;
+}
+
+void ReplyCodes(ReplyBuilder& rb, const std::vector<int>& codes) {
+  rb.StartArray(codes.size());
+  for (int c : codes) rb.SendLong(c);
+}
+
+void FinishRefDelete(CommandContext& ctx, bool changed, bool deleted) {
+  if (deleted) ctx.Notify(kNotifyStream, "xdel", ctx.arg(1));
+  if (changed) {
+    ctx.db().Touched(ctx.arg(1));
+    ctx.Propagate();
+  }
+}
+
+void CmdXDelEx(CommandContext& ctx) {
+  RefPolicy ref = RefPolicy::kKeepRef;
+  std::vector<StreamId> ids;
+  if (!ParseRefIds(ctx, 2, &ref, &ids)) return;
+  OpResult<StreamObject*> r = Find(ctx.db(), ctx.arg(1));
+  if (r.status() == OpStatus::kWrongType) {
+    ctx.rb.SendError(errors::kWrongType);
+    return;
+  }
+  std::vector<int> codes(ids.size(), -1);
+  bool changed = false, deleted = false;
+  if (r.ok()) {
+    for (size_t k = 0; k < ids.size(); ++k) {
+      codes[k] = DeleteWithPolicy(r.value(), ids[k], ref, &changed);
+      deleted = deleted || codes[k] == 1;
+    }
+  }
+  FinishRefDelete(ctx, changed, deleted);
+  ReplyCodes(ctx.rb, codes);
+}
+
+void CmdXAckDel(CommandContext& ctx) {
+  RefPolicy ref = RefPolicy::kKeepRef;
+  std::vector<StreamId> ids;
+  if (!ParseRefIds(ctx, 3, &ref, &ids)) return;
+  StreamObject* s = nullptr;
+  bool wrongtype;
+  StreamGroup* g = FindGroupAt(ctx, &s, &wrongtype);
+  if (wrongtype) return;
+  if (g == nullptr) {
+    ReplyNoGroup(ctx, ctx.arg(1), ctx.arg(2));
+    return;
+  }
+  std::vector<int> codes(ids.size(), -1);
+  bool changed = false, deleted = false;
+  for (size_t k = 0; k < ids.size(); ++k) {
+    if (!g->Ack(ids[k])) continue;
+    changed = true;
+    int code = DeleteWithPolicy(s, ids[k], ref, &changed);
+    codes[k] = code == 2 ? 2 : 1;
+    deleted = deleted || code == 1;
+  }
+  FinishRefDelete(ctx, changed, deleted);
+  ReplyCodes(ctx.rb, codes);
+}
+
 // XREAD's and XREADGROUP's keys: the first half of what follows STREAMS.
 KeySpec StreamsKeySpec() {
   KeySpec spec;
@@ -929,6 +1045,14 @@ void RegisterStreamGroupCommands(CommandRegistry& r) {
       "Changes (or acquires) ownership of messages in a consumer group, as if the messages were "
       "delivered to the specified consumer.",
       "O(1) if COUNT is small.");
+
+  add("xdelex", -5, kCmdWrite | kCmdFast, kWrite | kAclFast, CmdXDelEx, "8.2.0",
+      "Deletes one or multiple entries from the stream.",
+      "O(1) for each single item to delete in the stream, regardless of the stream size.");
+  add("xackdel", -6, kCmdWrite | kCmdFast, kWrite | kAclFast, CmdXAckDel, "8.2.0",
+      "Acknowledges and conditionally deletes one or multiple entries for a stream consumer "
+      "group.",
+      "O(1) for each entry ID processed.");
 
   r.Add(MakeCommand("xgroup", -2, 0, kAclSlow, 0, 0, 0, nullptr, "stream",
                     "A container for consumer groups commands"))

@@ -317,6 +317,37 @@ StreamId StreamObject::last_live_id() const {
   return last;
 }
 
+bool StreamObject::Referenced(StreamId id) const {
+  for (const auto& [name, g] : groups_) {
+    if (id > g->last_id || g->pel.count(id) != 0) return true;
+  }
+  return false;
+}
+
+StreamId StreamObject::FirstNeeded() const {
+  StreamId need = StreamId::Max();
+  for (const auto& [name, g] : groups_) {
+    StreamId undelivered = g->last_id;
+    if (undelivered.Incr() && undelivered < need) need = undelivered;
+    if (!g->pel.empty() && g->pel.begin()->first < need) need = g->pel.begin()->first;
+  }
+  return need;
+}
+
+void StreamObject::DropReferences(StreamId id) {
+  for (auto& [name, g] : groups_) g->Ack(id);
+}
+
+void StreamObject::DropReferencesIn(StreamId from, StreamId to) {
+  for (auto& [name, g] : groups_) {
+    std::vector<StreamId> ids;
+    for (auto it = g->pel.lower_bound(from); it != g->pel.end() && it->first < to; ++it) {
+      ids.push_back(it->first);
+    }
+    for (StreamId id : ids) g->Ack(id);
+  }
+}
+
 bool StreamObject::Contains(StreamId id) const {
   bool found = false;
   Range(id, id, false, [&](StreamId, const StreamFields&) {

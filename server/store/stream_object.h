@@ -145,6 +145,15 @@ class StreamObject : public Object {
   const std::map<std::string, std::unique_ptr<StreamGroup>, std::less<>>& groups() const {
     return groups_;
   }
+  // Redis 8.2's reference policies (KEEPREF / DELREF / ACKED). Whether some group still needs
+  // the entry: it is pending there, or the group has not been handed it yet.
+  bool Referenced(StreamId id) const;
+  // The lowest ID some group still needs (StreamId::Max() when none does).
+  StreamId FirstNeeded() const;
+  // Drops the entry from every group's PEL (and its consumer's).
+  void DropReferences(StreamId id);
+  // The same for every pending ID in [from, to).
+  void DropReferencesIn(StreamId from, StreamId to);
   // Redis's streamEstimateDistanceFromFirstEverEntry: the logical read counter of `id`, or
   // kInvalidEntriesRead when it cannot be known.
   int64_t EstimateEntriesRead(StreamId id) const;

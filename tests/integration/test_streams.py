@@ -463,3 +463,39 @@ def test_keyspace_events_carry_redis_names(server):
         events.append(sub.read()[2].decode().split(":", 1)[1])
     assert events == ["xadd", "xadd", "xtrim", "xdel", "xgroup-create", "xgroup-createconsumer",
                       "xgroup-setid", "xgroup-delconsumer", "xgroup-destroy", "xsetid"]
+
+
+@pytest.mark.skipif(is_real_redis(), reason="Redis 8.2 commands; the reference is 7.0.15")
+def test_reference_policies_of_redis_8_2(server):
+    c = server.conn()
+    for i in range(1, 7):
+        c.call("XADD", "s", "%d-0" % i, "f", "v")
+    c.call("XGROUP", "CREATE", "s", "g1", "0")
+    c.call("XGROUP", "CREATE", "s", "g2", "0")
+    c.call("XREADGROUP", "GROUP", "g1", "a", "COUNT", "3", "STREAMS", "s", ">")
+    c.call("XREADGROUP", "GROUP", "g2", "b", "COUNT", "2", "STREAMS", "s", ">")
+    # 1-0: pending in both groups. ACKED keeps it; KEEPREF deletes and leaves the PELs.
+    assert c.call("XDELEX", "s", "ACKED", "IDS", "2", "1-0", "9-0") == [2, -1]
+    assert c.call("XDELEX", "s", "IDS", "1", "1-0") == [1]
+    assert c.call("XPENDING", "s", "g1")[0] == 3
+    # DELREF deletes 2-0 and drops it from both PELs.
+    assert c.call("XDELEX", "s", "DELREF", "IDS", "1", "2-0") == [1]
+    assert c.call("XPENDING", "s", "g1")[0] == 2 and c.call("XPENDING", "s", "g2")[0] == 1
+    # XACKDEL: acked in g1 but g2 has not been handed 3-0 yet, so ACKED keeps it.
+    assert c.call("XACKDEL", "s", "g1", "ACKED", "IDS", "2", "3-0", "4-0") == [2, -1]
+    assert c.call("XLEN", "s") == 4
+    c.call("XREADGROUP", "GROUP", "g2", "b", "STREAMS", "s", ">")
+    assert c.call("XACKDEL", "s", "g2", "ACKED", "IDS", "1", "3-0") == [1]
+    # Trimming with ACKED stops at the first entry a group still needs (4-0, pending in g2).
+    assert c.call("XTRIM", "s", "MAXLEN", "0", "ACKED") == 0
+    c.call("XACK", "s", "g2", "4-0", "5-0")
+    assert c.call("XTRIM", "s", "MAXLEN", "0", "ACKED") == 0  # g1 has not read 4-0 yet
+    c.call("XREADGROUP", "GROUP", "g1", "a", "STREAMS", "s", ">")
+    assert c.call("XTRIM", "s", "MAXLEN", "0", "DELREF") == 3
+    # Only the dangling 1-0 that KEEPREF left stays pending.
+    assert c.call("XPENDING", "s", "g1")[:2] == [1, b"1-0"] and c.call("XLEN", "s") == 0
+    assert c.call("XDELEX", "s", "IDS", "0") == RespError(
+        "ERR Number of IDs must be a positive integer")
+    assert c.call("XDELEX", "s", "IDS", "3", "1-0") == RespError(
+        "ERR The `numids` parameter must match the number of arguments")
+    assert c.call("XDELEX", "s", "FOO", "IDS", "1", "1-0") == RespError("ERR syntax error")
