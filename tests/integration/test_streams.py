@@ -494,7 +494,7 @@ def test_reference_policies_of_redis_8_2(server):
     assert c.call("XTRIM", "s", "MAXLEN", "0", "DELREF") == 3
     # Only the dangling 1-0 that KEEPREF left stays pending.
     assert c.call("XPENDING", "s", "g1")[:2] == [1, b"1-0"] and c.call("XLEN", "s") == 0
-    assert c.call("XDELEX", "s", "IDS", "0") == RespError(
+    assert c.call("XDELEX", "s", "IDS", "0", "1-0") == RespError(
         "ERR Number of IDs must be a positive integer")
     assert c.call("XDELEX", "s", "IDS", "3", "1-0") == RespError(
         "ERR The `numids` parameter must match the number of arguments")
