@@ -3,6 +3,7 @@
 // XAUTOCLAIM): ID parsing with Redis's error strings, lookups, and the entry reply shape.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,13 @@ bool ParseRangeEnd(CommandContext& ctx, std::string_view s, StreamId* id);
 enum class RefPolicy { kKeepRef, kDelRef, kAcked };
 // KEEPREF / DELREF / ACKED (any case); false for anything else.
 bool ParseRefPolicy(std::string_view s, RefPolicy* out);
+
+// now - then without overflow (times may come from a payload or a client).
+inline int64_t Elapsed(int64_t now, int64_t then) {
+  int64_t r;
+  if (__builtin_sub_overflow(now, then, &r)) return then < 0 ? INT64_MAX : INT64_MIN;
+  return r;
+}
 
 StreamLimits Limits(const CommandContext& ctx);
 // A read lookup counting a keyspace hit or miss: kKeyNotFound, kWrongType or the stream.

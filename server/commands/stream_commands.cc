@@ -579,6 +579,12 @@ void CmdXSetId(CommandContext& ctx) {
     ctx.rb.SendError("ERR The ID specified in XSETID is smaller than current max_deleted_entry_id");
     return;
   }
+  // A deleted entry can still sit at the end of the last block (MAXDELETEDID may have been set
+  // below it); the blocks must stay in ID order, so the last ID may not go under it either.
+  if (id < s->last_entry_id()) {
+    ctx.rb.SendError("ERR The ID specified in XSETID is smaller than the target stream top item");
+    return;
+  }
   s->set_last_id(id);
   if (entries_added != -1) s->set_entries_added(static_cast<uint64_t>(entries_added));
   if (!max_deleted.IsZero()) s->set_max_deleted_id(max_deleted);
@@ -785,9 +791,9 @@ void CmdXInfoConsumers(CommandContext& ctx) {
     ctx.rb.SendBulk("pending");
     ctx.rb.SendLong(static_cast<int64_t>(c->pel.size()));
     ctx.rb.SendBulk("idle");
-    ctx.rb.SendLong(std::max<int64_t>(0, now - c->seen_time));
+    ctx.rb.SendLong(std::max<int64_t>(0, Elapsed(now, c->seen_time)));
     ctx.rb.SendBulk("inactive");
-    ctx.rb.SendLong(c->active_time < 0 ? -1 : std::max<int64_t>(0, now - c->active_time));
+    ctx.rb.SendLong(c->active_time < 0 ? -1 : std::max<int64_t>(0, Elapsed(now, c->active_time)));
   }
 }
 

@@ -327,8 +327,11 @@ void ReadGeneric(CommandContext& ctx, bool group_mode) {
     std::vector<std::string_view> keys(
         ctx.args.begin() + static_cast<ptrdiff_t>(a.streams_at),
         ctx.args.begin() + static_cast<ptrdiff_t>(a.streams_at + a.nstreams));
+    // The waiter keeps the resolved IDs; ctx's own arguments are put back after the copy.
+    std::vector<std::string_view> original = ctx.args;
     for (const auto& [at, id] : resolved) ctx.args[at] = id;
     ctx.server.blocking().Block(ctx, keys, ObjType::kStream, a.timeout, group_mode);
+    ctx.args = std::move(original);
     return;
   }
   ctx.rb.SendNullArray();
@@ -629,7 +632,7 @@ void CmdXPending(CommandContext& ctx) {
     for (auto it = pel.lower_bound(start); it != pel.end() && count > 0; ++it) {
       Row row = entry_of(*it);
       if (row.id > end) break;
-      if (min_idle != 0 && now - row.nack->delivery_time < min_idle) continue;
+      if (min_idle != 0 && Elapsed(now, row.nack->delivery_time) < min_idle) continue;
       rows.push_back(row);
       --count;
     }
@@ -649,7 +652,7 @@ void CmdXPending(CommandContext& ctx) {
     rb.StartArray(4);
     SendId(rb, row.id);
     rb.SendBulk(row.nack->consumer->name);
-    rb.SendLong(std::max<int64_t>(0, now - row.nack->delivery_time));
+    rb.SendLong(std::max<int64_t>(0, Elapsed(now, row.nack->delivery_time)));
     rb.SendLong(static_cast<int64_t>(row.nack->delivery_count));
   }
 }
@@ -727,7 +730,7 @@ void CmdXClaim(CommandContext& ctx) {
                        "ERR Invalid IDLE option argument for XCLAIM")) {
         return;
       }
-      delivery_time = now - delivery_time;
+      delivery_time = Elapsed(now, delivery_time);
     } else if (EqualsNoCase(o, "time") && more) {
       if (!ParseLongOr(ctx, ctx.arg(++j), &delivery_time,
                        "ERR Invalid TIME option argument for XCLAIM")) {
@@ -767,7 +770,7 @@ void CmdXClaim(CommandContext& ctx) {
       it = g->pel.try_emplace(id).first;
     }
     StreamNack* nack = &it->second;
-    if (nack->consumer != nullptr && min_idle != 0 && now - nack->delivery_time < min_idle) {
+    if (nack->consumer != nullptr && min_idle != 0 && Elapsed(now, nack->delivery_time) < min_idle) {
       continue;
     }
     ClaimOne(ctx, g, &consumer, id, nack, delivery_time, retrycount, justid);
@@ -835,7 +838,7 @@ void CmdXAutoClaim(CommandContext& ctx) {
       DropDeleted(ctx, g, id, *nack);
       deleted.push_back(id);
       --count;
-    } else if (min_idle == 0 || now - nack->delivery_time >= min_idle) {
+    } else if (min_idle == 0 || Elapsed(now, nack->delivery_time) >= min_idle) {
       ClaimOne(ctx, g, &consumer, id, nack, now, -1, justid);
       claimed.push_back(id);
       --count;
@@ -975,16 +978,28 @@ void CmdXAckDel(CommandContext& ctx) {
   ReplyCodes(ctx.rb, codes);
 }
 
-// XREAD's and XREADGROUP's keys: the first half of what follows STREAMS.
+// XREAD's and XREADGROUP's keys: the first half of what follows STREAMS, found by walking the
+// options as Redis's xreadGetKeys does (so a group or consumer named "streams" is no keyword).
 KeySpec StreamsKeySpec() {
   KeySpec spec;
   spec.extractor = [](const std::vector<std::string_view>& args) {
     std::vector<int> keys;
     for (size_t i = 1; i < args.size(); ++i) {
-      if (!EqualsNoCase(args[i], "streams")) continue;
-      size_t n = (args.size() - i - 1) / 2;
-      for (size_t k = 0; k < n; ++k) keys.push_back(static_cast<int>(i + 1 + k));
-      break;
+      std::string_view o = args[i];
+      if (EqualsNoCase(o, "block") || EqualsNoCase(o, "count")) {
+        ++i;
+      } else if (EqualsNoCase(o, "group")) {
+        i += 2;
+      } else if (EqualsNoCase(o, "noack")) {
+        continue;
+      } else if (EqualsNoCase(o, "streams")) {
+        size_t rest = args.size() - i - 1;
+        if (rest % 2 != 0) break;
+        for (size_t k = 0; k < rest / 2; ++k) keys.push_back(static_cast<int>(i + 1 + k));
+        break;
+      } else {
+        break;
+      }
     }
     return keys;
   };

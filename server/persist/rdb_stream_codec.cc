@@ -5,6 +5,7 @@
 // added, then the groups with their PELs and consumers. Read from 15, 19 and 21 (Redis 7.2's,
 // which adds each consumer's active time). Everything in a payload is checked before it is
 // believed: counts, deltas, ID order, element counts, and that every pending entry has one owner.
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -269,6 +270,10 @@ class StreamCodec : public RdbValueCodec {
       entries_added = length;
     }
     if (length != s->size()) return dec.Fail("Stream length does not match its entries");
+    if (entries_added < length || entries_added > static_cast<uint64_t>(INT64_MAX)) {
+      return dec.Fail("Stream entries_added is below its length");
+    }
+    if (max_deleted > last) return dec.Fail("Stream max deleted ID is above its last ID");
     if (any && last < prev) return dec.Fail("Stream last ID is below its entries");
     s->set_last_id(last);
     s->set_max_deleted_id(max_deleted);

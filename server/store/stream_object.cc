@@ -431,6 +431,7 @@ int64_t StreamObject::EstimateEntriesRead(StreamId id) const {
   if (id > last_id_) return StreamGroup::kInvalidEntriesRead;
   StreamId first = first_id();
   if (max_deleted_id_.IsZero() || max_deleted_id_ < first) {
+    // entries_added >= length holds for every stream (XSETID and the loader refuse less).
     if (id < first) return added - static_cast<int64_t>(length_);
     if (id == first) return added - static_cast<int64_t>(length_) + 1;
   }

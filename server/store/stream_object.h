@@ -104,6 +104,8 @@ class StreamObject : public Object {
   StreamId first_id() const;
   // The last live entry's ID (Redis's streamLastValidID), 0-0 when empty.
   StreamId last_live_id() const;
+  // The last entry kept in a block, deleted or not: appends must stay above it.
+  StreamId last_entry_id() const { return blocks_.empty() ? StreamId{} : blocks_.back().last; }
   StreamId max_deleted_id() const { return max_deleted_id_; }
   void set_max_deleted_id(StreamId id) { max_deleted_id_ = id; }
   uint64_t entries_added() const { return entries_added_; }

@@ -499,3 +499,24 @@ def test_reference_policies_of_redis_8_2(server):
     assert c.call("XDELEX", "s", "IDS", "3", "1-0") == RespError(
         "ERR The `numids` parameter must match the number of arguments")
     assert c.call("XDELEX", "s", "FOO", "IDS", "1", "1-0") == RespError("ERR syntax error")
+
+
+def test_key_positions_skip_option_values(server):
+    c = server.conn()
+    # A group named "streams" is the GROUP option's value, not the keyword.
+    assert c.call("COMMAND", "GETKEYS", "XREADGROUP", "GROUP", "streams", "c", "COUNT", "5",
+                  "STREAMS", "k1", "k2", ">", ">") == [b"k1", b"k2"]
+    assert c.call("COMMAND", "GETKEYS", "XREAD", "BLOCK", "0", "STREAMS", "k1", "0") == [b"k1"]
+
+
+@pytest.mark.skipif(is_real_redis(), reason="Redis accepts this and then misplaces new entries")
+def test_last_id_stays_above_a_deleted_tail_entry(server):
+    c = server.conn()
+    c.call("XADD", "s", "5-0", "f", "v")
+    c.call("XADD", "s", "9-0", "f", "v")
+    assert c.call("XDEL", "s", "9-0") == 1
+    assert c.call("XSETID", "s", "9-0", "MAXDELETEDID", "0-1") == "OK"
+    assert c.call("XSETID", "s", "7-0") == RespError(
+        "ERR The ID specified in XSETID is smaller than the target stream top item")
+    assert c.call("XADD", "s", "10-0", "f", "w") == b"10-0"
+    assert [e[0] for e in c.call("XRANGE", "s", "-", "+")] == [b"5-0", b"10-0"]
