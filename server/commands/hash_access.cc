@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "server/commands/typed_lookup.h"
 #include "server/config/keyspace_events.h"
 #include "server/core/server.h"
 #include "server/util/clock.h"
@@ -14,14 +15,7 @@ CompactLimits Limits(const CommandContext& ctx) {
 }
 
 OpResult<HashObject*> Find(Db& db, std::string_view key) {
-  Entry* e = db.Find(key);
-  if (e == nullptr) {
-    ++Db::misses;
-    return OpStatus::kKeyNotFound;
-  }
-  ++Db::hits;
-  if (e->type() != ObjType::kHash) return OpStatus::kWrongType;
-  return e->As<HashObject>();
+  return FindTyped<HashObject>(db, key, ObjType::kHash);
 }
 
 OpResult<HashObject*> FindForWrite(Db& db, std::string_view key) {

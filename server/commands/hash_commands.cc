@@ -8,6 +8,7 @@
 
 #include "server/commands/hash_access.h"
 #include "server/commands/register.h"
+#include "server/commands/typed_lookup.h"
 #include "server/commands/scan_args.h"
 #include "server/config/keyspace_events.h"
 #include "server/core/context.h"
@@ -38,14 +39,7 @@ OpResult<HashObject*> FindOrCreateHash(Db& db, std::string_view key) {
 // Looks up a hash for a read command and replies for the cases that end it: nullptr when the
 // key is missing (after sending `missing`) or of another type (after WRONGTYPE).
 HashObject* ReadHashOrReply(CommandContext& ctx, void (*missing)(ReplyBuilder&)) {
-  OpResult<HashObject*> r = FindHash(ctx.db(), ctx.arg(1));
-  if (r.ok()) return r.value();
-  if (r.status() == OpStatus::kWrongType) {
-    ctx.rb.SendError(errors::kWrongType);
-  } else {
-    missing(ctx.rb);
-  }
-  return nullptr;
+  return ValueOrReply(ctx, FindHash(ctx.db(), ctx.arg(1)), missing);
 }
 
 void ReplyZero(ReplyBuilder& rb) { rb.SendLong(0); }

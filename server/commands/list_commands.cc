@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "server/commands/register.h"
+#include "server/commands/typed_lookup.h"
 #include "server/config/keyspace_events.h"
 #include "server/core/blocking.h"
 #include "server/core/context.h"
@@ -28,28 +29,14 @@ ListLimits Limits(const CommandContext& ctx) {
 
 // A lookup that counts a keyspace hit or miss: kKeyNotFound, kWrongType or the list.
 OpResult<ListObject*> FindList(Db& db, std::string_view key) {
-  Entry* e = db.Find(key);
-  if (e == nullptr) {
-    ++Db::misses;
-    return OpStatus::kKeyNotFound;
-  }
-  ++Db::hits;
-  if (e->type() != ObjType::kList) return OpStatus::kWrongType;
-  return e->As<ListObject>();
+  return FindTyped<ListObject>(db, key, ObjType::kList);
 }
 
 // The list at key for a command that replies `missing` when there is none; nullptr after the
 // reply when the command ends there (missing or WRONGTYPE).
 ListObject* ListOrReply(CommandContext& ctx, std::string_view key,
                         void (*missing)(ReplyBuilder&)) {
-  OpResult<ListObject*> r = FindList(ctx.db(), key);
-  if (r.ok()) return r.value();
-  if (r.status() == OpStatus::kWrongType) {
-    ctx.rb.SendError(errors::kWrongType);
-  } else {
-    missing(ctx.rb);
-  }
-  return nullptr;
+  return ValueOrReply(ctx, FindList(ctx.db(), key), missing);
 }
 
 void ReplyNull(ReplyBuilder& rb) { rb.SendNull(); }

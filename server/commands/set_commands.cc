@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "server/commands/register.h"
+#include "server/commands/typed_lookup.h"
 #include "server/commands/scan_args.h"
 #include "server/config/keyspace_events.h"
 #include "server/core/context.h"
@@ -31,14 +32,7 @@ SetLimits Limits(const CommandContext& ctx) {
 
 // A read lookup (lookupKeyRead: counts a hit or a miss): kKeyNotFound, kWrongType or the set.
 OpResult<SetObject*> FindSet(Db& db, std::string_view key) {
-  Entry* e = db.Find(key);
-  if (e == nullptr) {
-    ++Db::misses;
-    return OpStatus::kKeyNotFound;
-  }
-  ++Db::hits;
-  if (e->type() != ObjType::kSet) return OpStatus::kWrongType;
-  return e->As<SetObject>();
+  return FindTyped<SetObject>(db, key, ObjType::kSet);
 }
 
 // A write lookup (lookupKeyWrite: no hit or miss): nullptr when the key is absent.

@@ -49,6 +49,15 @@ inline int64_t Elapsed(int64_t now, int64_t then) {
 StreamLimits Limits(const CommandContext& ctx);
 // A read lookup counting a keyspace hit or miss: kKeyNotFound, kWrongType or the stream.
 OpResult<StreamObject*> Find(Db& db, std::string_view key);
+// Find that replies WRONGTYPE itself, or `missing` when there is no key; nullptr then.
+StreamObject* FindOrReply(CommandContext& ctx, std::string_view key,
+                          void (*missing)(ReplyBuilder&));
+void ReplyZero(ReplyBuilder& rb);
+
+// Adds a stream command whose key is argv[1], with its COMMAND DOCS fields.
+CommandSpec& AddCommand(CommandRegistry& r, const char* name, int arity, uint32_t flags,
+                        uint32_t acl, CommandHandler h, const char* since, const char* summary,
+                        const char* complexity);
 
 void SendId(ReplyBuilder& rb, StreamId id);
 // One entry as [id, [field, value, ...]].

@@ -10,6 +10,7 @@
 
 #include "server/commands/register.h"
 #include "server/commands/stream_access.h"
+#include "server/commands/typed_lookup.h"
 #include "server/config/keyspace_events.h"
 #include "server/core/blocking.h"
 #include "server/core/server.h"
@@ -122,14 +123,23 @@ StreamLimits Limits(const CommandContext& ctx) {
 }
 
 OpResult<StreamObject*> Find(Db& db, std::string_view key) {
-  Entry* e = db.Find(key);
-  if (e == nullptr) {
-    ++Db::misses;
-    return OpStatus::kKeyNotFound;
-  }
-  ++Db::hits;
-  if (e->type() != ObjType::kStream) return OpStatus::kWrongType;
-  return e->As<StreamObject>();
+  return FindTyped<StreamObject>(db, key, ObjType::kStream);
+}
+
+StreamObject* FindOrReply(CommandContext& ctx, std::string_view key,
+                          void (*missing)(ReplyBuilder&)) {
+  return ValueOrReply(ctx, Find(ctx.db(), key), missing);
+}
+
+void ReplyZero(ReplyBuilder& rb) { rb.SendLong(0); }
+
+CommandSpec& AddCommand(CommandRegistry& r, const char* name, int arity, uint32_t flags,
+                        uint32_t acl, CommandHandler h, const char* since, const char* summary,
+                        const char* complexity) {
+  CommandSpec& s = r.Add(MakeCommand(name, arity, flags, acl, 1, 1, 1, h, "stream", summary));
+  s.since = since;
+  s.complexity = complexity;
+  return s;
 }
 
 void SendId(ReplyBuilder& rb, StreamId id) { rb.SendBulk(id.ToString()); }
@@ -425,16 +435,8 @@ void CmdXTrim(CommandContext& ctx) {
   TrimArgs a;
   if (ParseAddOrTrim(ctx, &a, false) == 0) return;
   std::string_view key = ctx.arg(1);
-  OpResult<StreamObject*> r = Find(ctx.db(), key);
-  if (r.status() == OpStatus::kWrongType) {
-    ctx.rb.SendError(errors::kWrongType);
-    return;
-  }
-  if (!r.ok()) {
-    ctx.rb.SendLong(0);
-    return;
-  }
-  StreamObject* s = r.value();
+  StreamObject* s = FindOrReply(ctx, key, ReplyZero);
+  if (s == nullptr) return;
   uint64_t deleted = ApplyTrim(s, a);
   if (deleted != 0) {
     ctx.Notify(kNotifyStream, "xtrim", key);
@@ -466,54 +468,35 @@ void RangeGeneric(CommandContext& ctx, bool reverse) {
       return;
     }
   }
-  OpResult<StreamObject*> r = Find(ctx.db(), ctx.arg(1));
-  if (r.status() == OpStatus::kWrongType) {
-    ctx.rb.SendError(errors::kWrongType);
-    return;
-  }
-  if (!r.ok()) {
-    ctx.rb.SendEmptyArray();
-    return;
-  }
+  StreamObject* s = FindOrReply(ctx, ctx.arg(1), [](ReplyBuilder& rb) { rb.SendEmptyArray(); });
+  if (s == nullptr) return;
   if (count == 0) {
     ctx.rb.SendNullArray();
     return;
   }
   SendEntries(ctx.rb,
-              Collect(*r.value(), start, end, reverse, count < 0 ? 0 : static_cast<uint64_t>(count)));
+              Collect(*s, start, end, reverse, count < 0 ? 0 : static_cast<uint64_t>(count)));
 }
 
 void CmdXRange(CommandContext& ctx) { RangeGeneric(ctx, false); }
 void CmdXRevRange(CommandContext& ctx) { RangeGeneric(ctx, true); }
 
 void CmdXLen(CommandContext& ctx) {
-  OpResult<StreamObject*> r = Find(ctx.db(), ctx.arg(1));
-  if (r.status() == OpStatus::kWrongType) {
-    ctx.rb.SendError(errors::kWrongType);
-    return;
-  }
-  ctx.rb.SendLong(r.ok() ? static_cast<int64_t>(r.value()->size()) : 0);
+  StreamObject* s = FindOrReply(ctx, ctx.arg(1), ReplyZero);
+  if (s != nullptr) ctx.rb.SendLong(static_cast<int64_t>(s->size()));
 }
 
 // ---- XDEL, XSETID -------------------------------------------------------------------------------
 
 void CmdXDel(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
-  OpResult<StreamObject*> r = Find(ctx.db(), key);
-  if (r.status() == OpStatus::kWrongType) {
-    ctx.rb.SendError(errors::kWrongType);
-    return;
-  }
-  if (!r.ok()) {
-    ctx.rb.SendLong(0);
-    return;
-  }
+  StreamObject* s = FindOrReply(ctx, key, ReplyZero);
+  if (s == nullptr) return;
   // Every ID is checked first, so a bad one leaves the stream untouched.
   std::vector<StreamId> ids(ctx.argc() - 2);
   for (size_t j = 2; j < ctx.argc(); ++j) {
     if (!ParseStrictId(&ctx, ctx.arg(j), &ids[j - 2])) return;
   }
-  StreamObject* s = r.value();
   int64_t deleted = 0;
   for (StreamId id : ids) {
     if (!s->Delete(id)) continue;
@@ -819,13 +802,7 @@ void RegisterStreamCommands(CommandRegistry& r) {
   using namespace stream;  // NOLINT: the handlers above
   constexpr uint32_t kRead = kAclRead | kAclStream;
   constexpr uint32_t kWrite = kAclWrite | kAclStream;
-  auto add = [&](const char* name, int arity, uint32_t flags, uint32_t acl, CommandHandler h,
-                 const char* since, const char* summary, const char* complexity) -> CommandSpec& {
-    CommandSpec& s = r.Add(MakeCommand(name, arity, flags, acl, 1, 1, 1, h, "stream", summary));
-    s.since = since;
-    s.complexity = complexity;
-    return s;
-  };
+  auto add = [&r](auto&&... a) -> CommandSpec& { return AddCommand(r, a...); };
   add("xadd", -5, kCmdWrite | kCmdDenyOom | kCmdFast, kWrite | kAclFast, CmdXAdd, "5.0.0",
       "Appends a new entry to a stream",
       "O(1) when adding a new entry, O(N) when trimming where N being the number of entries "

@@ -402,6 +402,14 @@ bool ResolveGroup(CommandContext& ctx, GroupTarget* t, bool create, bool setid) 
   return true;
 }
 
+// The ID at argv[4] of CREATE (strict) and SETID (also "-" and "+"): "$" is the stream's last
+// ID (0-0 before MKSTREAM made it). False after the error reply.
+bool ParseGroupStart(CommandContext& ctx, const StreamObject* s, bool strict, StreamId* id) {
+  if (ctx.arg(4) != "$") return ParseId(&ctx, ctx.arg(4), id, 0, strict);
+  *id = s != nullptr ? s->last_id() : StreamId{};
+  return true;
+}
+
 void CmdXGroupCreate(CommandContext& ctx) {
   if (ctx.argc() > 8) {
     ReplyXGroupSyntax(ctx);
@@ -410,11 +418,7 @@ void CmdXGroupCreate(CommandContext& ctx) {
   GroupTarget t;
   if (!ResolveGroup(ctx, &t, true, false)) return;
   StreamId id;
-  if (ctx.arg(4) == "$") {
-    if (t.s != nullptr) id = t.s->last_id();
-  } else if (!ParseStrictId(&ctx, ctx.arg(4), &id)) {
-    return;
-  }
+  if (!ParseGroupStart(ctx, t.s, true, &id)) return;
   std::string_view key = ctx.arg(2);
   if (t.s == nullptr) {
     t.s = new StreamObject();
@@ -438,11 +442,7 @@ void CmdXGroupSetId(CommandContext& ctx) {
   GroupTarget t;
   if (!ResolveGroup(ctx, &t, false, true)) return;
   StreamId id;
-  if (ctx.arg(4) == "$") {
-    id = t.s->last_id();
-  } else if (!ParseId(&ctx, ctx.arg(4), &id, 0, false)) {
-    return;
-  }
+  if (!ParseGroupStart(ctx, t.s, false, &id)) return;
   t.g->last_id = id;
   t.g->entries_read = t.entries_read;
   ctx.db().Touched(ctx.arg(2));
@@ -1013,13 +1013,7 @@ void RegisterStreamGroupCommands(CommandRegistry& r) {
   using namespace stream;  // NOLINT: the handlers above
   constexpr uint32_t kRead = kAclRead | kAclStream;
   constexpr uint32_t kWrite = kAclWrite | kAclStream;
-  auto add = [&](const char* name, int arity, uint32_t flags, uint32_t acl, CommandHandler h,
-                 const char* since, const char* summary, const char* complexity) -> CommandSpec& {
-    CommandSpec& s = r.Add(MakeCommand(name, arity, flags, acl, 1, 1, 1, h, "stream", summary));
-    s.since = since;
-    s.complexity = complexity;
-    return s;
-  };
+  auto add = [&r](auto&&... a) -> CommandSpec& { return AddCommand(r, a...); };
   add("xread", -4, kCmdReadOnly | kCmdBlocking | kCmdMovableKeys,
       kRead | kAclSlow | kAclBlocking, CmdXRead, "5.0.0",
       "Return never seen elements in multiple streams, with IDs greater than the ones reported "

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "server/commands/register.h"
+#include "server/commands/typed_lookup.h"
 #include "server/commands/zset_access.h"
 #include "server/config/keyspace_events.h"
 #include "server/core/blocking.h"
@@ -26,26 +27,12 @@ ZSetLimits Limits(const CommandContext& ctx) {
 }
 
 OpResult<ZSetObject*> Find(Db& db, std::string_view key) {
-  Entry* e = db.Find(key);
-  if (e == nullptr) {
-    ++Db::misses;
-    return OpStatus::kKeyNotFound;
-  }
-  ++Db::hits;
-  if (e->type() != ObjType::kZSet) return OpStatus::kWrongType;
-  return e->As<ZSetObject>();
+  return FindTyped<ZSetObject>(db, key, ObjType::kZSet);
 }
 
 ZSetObject* FindOrReply(CommandContext& ctx, std::string_view key,
                         void (*missing)(ReplyBuilder&)) {
-  OpResult<ZSetObject*> r = Find(ctx.db(), key);
-  if (r.ok()) return r.value();
-  if (r.status() == OpStatus::kWrongType) {
-    ctx.rb.SendError(errors::kWrongType);
-  } else {
-    missing(ctx.rb);
-  }
-  return nullptr;
+  return ValueOrReply(ctx, Find(ctx.db(), key), missing);
 }
 
 void SendElements(ReplyBuilder& rb, const std::vector<Element>& items, bool with_scores,
