@@ -520,3 +520,24 @@ def test_last_id_stays_above_a_deleted_tail_entry(server):
         "ERR The ID specified in XSETID is smaller than the target stream top item")
     assert c.call("XADD", "s", "10-0", "f", "w") == b"10-0"
     assert [e[0] for e in c.call("XRANGE", "s", "-", "+")] == [b"5-0", b"10-0"]
+
+
+def test_cluster_mode_routes_stream_keys(make_server):
+    from test_cluster_commands import cluster_args, claim_all, tag_for
+    s = make_server(extra_args=cluster_args("--cluster-require-full-coverage", "no"))
+    claim_all(s)
+    c = s.conn()
+    a, b = "{%s}x" % tag_for(1), "{%s}y" % tag_for(2)
+    a2 = "{%s}other" % tag_for(1)
+    assert c.call("XADD", a, "1-1", "f", "v") == b"1-1"
+    assert c.call("XADD", a2, "1-1", "f", "v") == b"1-1"
+    assert c.call("XREAD", "STREAMS", a, a2, "0", "0") == [
+        [a.encode(), [[b"1-1", [b"f", b"v"]]]], [a2.encode(), [[b"1-1", [b"f", b"v"]]]]]
+    assert c.call("XREAD", "STREAMS", a, b, "0", "0") == RespError(
+        "CROSSSLOT Keys in request don't hash to the same slot")
+    c.call("XGROUP", "CREATE", a, "streams", "0")
+    # The group named "streams" is no keyword: the key is still `a`, served here.
+    assert c.call("XREADGROUP", "GROUP", "streams", "c", "STREAMS", a, ">")[0][0] == a.encode()
+    assert c.call("CLUSTER", "DELSLOTS", 2) == "OK"
+    got = c.call("XREAD", "STREAMS", b, "0")
+    assert isinstance(got, RespError) and str(got).startswith("CLUSTERDOWN"), got
