@@ -39,6 +39,10 @@ enum class RefPolicy { kKeepRef, kDelRef, kAcked };
 // KEEPREF / DELREF / ACKED (any case); false for anything else.
 bool ParseRefPolicy(std::string_view s, RefPolicy* out);
 
+// An integer argument, or false after replying `err` (Redis's getLongLongFromObjectOrReply).
+bool ParseInt64OrReply(CommandContext& ctx, std::string_view s, int64_t* out,
+                       std::string_view err = "ERR value is not an integer or out of range");
+
 // now - then without overflow (times may come from a payload or a client).
 inline int64_t Elapsed(int64_t now, int64_t then) {
   int64_t r;

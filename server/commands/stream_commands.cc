@@ -84,6 +84,13 @@ bool ParseBound(CommandContext& ctx, std::string_view s, StreamId* id, uint64_t 
 
 }  // namespace
 
+bool ParseInt64OrReply(CommandContext& ctx, std::string_view s, int64_t* out,
+                       std::string_view err) {
+  if (ParseInt64(s, out)) return true;
+  ctx.rb.SendError(err);
+  return false;
+}
+
 bool ParseRangeStart(CommandContext& ctx, std::string_view s, StreamId* id) {
   bool ex;
   if (!ParseBound(ctx, s, id, 0, &ex)) return false;
@@ -206,6 +213,14 @@ struct TrimArgs {
   StreamId id;
 };
 
+// MAXLEN's and LIMIT's count: an integer >= 0, or false after Redis's error.
+bool ParseNonNegative(CommandContext& ctx, std::string_view s, int64_t* out, const char* what) {
+  if (!ParseInt64OrReply(ctx, s, out)) return false;
+  if (*out >= 0) return true;
+  ctx.rb.SendError("ERR The " + std::string(what) + " argument must be >= 0.");
+  return false;
+}
+
 // Redis's streamParseAddOrTrimArgsOrReply. Returns the index it stopped at (the ID for XADD),
 // or 0 after replying an error.
 size_t ParseAddOrTrim(CommandContext& ctx, TrimArgs* a, bool xadd) {
@@ -232,14 +247,7 @@ size_t ParseAddOrTrim(CommandContext& ctx, TrimArgs* a, bool xadd) {
         ++i;
       }
       if (maxlen) {
-        if (!ParseInt64(ctx.arg(i + 1), &a->maxlen)) {
-          ctx.rb.SendError(errors::kNotInteger);
-          return 0;
-        }
-        if (a->maxlen < 0) {
-          ctx.rb.SendError("ERR The MAXLEN argument must be >= 0.");
-          return 0;
-        }
+        if (!ParseNonNegative(ctx, ctx.arg(i + 1), &a->maxlen, "MAXLEN")) return 0;
       } else if (!ParseStrictId(&ctx, ctx.arg(i + 1), &a->minid)) {
         return 0;
       }
@@ -247,14 +255,7 @@ size_t ParseAddOrTrim(CommandContext& ctx, TrimArgs* a, bool xadd) {
       a->strategy = maxlen ? TrimArgs::kMaxLen : TrimArgs::kMinId;
       a->threshold_at = i;
     } else if (EqualsNoCase(opt, "limit") && more > 0) {
-      if (!ParseInt64(ctx.arg(i + 1), &a->limit)) {
-        ctx.rb.SendError(errors::kNotInteger);
-        return 0;
-      }
-      if (a->limit < 0) {
-        ctx.rb.SendError("ERR The LIMIT argument must be >= 0.");
-        return 0;
-      }
+      if (!ParseNonNegative(ctx, ctx.arg(i + 1), &a->limit, "LIMIT")) return 0;
       limit_given = true;
       ++i;
     } else if (xadd && EqualsNoCase(opt, "nomkstream")) {
@@ -457,10 +458,7 @@ void RangeGeneric(CommandContext& ctx, bool reverse) {
   int64_t count = -1;
   for (size_t j = 4; j < ctx.argc(); ++j) {
     if (EqualsNoCase(ctx.arg(j), "count") && j + 1 < ctx.argc()) {
-      if (!ParseInt64(ctx.arg(j + 1), &count)) {
-        ctx.rb.SendError(errors::kNotInteger);
-        return;
-      }
+      if (!ParseInt64OrReply(ctx, ctx.arg(j + 1), &count)) return;
       if (count < 0) count = 0;
       ++j;
     } else {
@@ -519,10 +517,7 @@ void CmdXSetId(CommandContext& ctx) {
     std::string_view opt = ctx.arg(i);
     bool more = i + 1 < ctx.argc();
     if (EqualsNoCase(opt, "entriesadded") && more) {
-      if (!ParseInt64(ctx.arg(i + 1), &entries_added)) {
-        ctx.rb.SendError(errors::kNotInteger);
-        return;
-      }
+      if (!ParseInt64OrReply(ctx, ctx.arg(i + 1), &entries_added)) return;
       if (entries_added < 0) {
         ctx.rb.SendError("ERR entries_added must be positive");
         return;
@@ -712,10 +707,7 @@ void CmdXInfoStream(CommandContext& ctx) {
       return;
     }
     if (ctx.argc() == 6) {
-      if (!ParseInt64(ctx.arg(5), &count)) {
-        ctx.rb.SendError(errors::kNotInteger);
-        return;
-      }
+      if (!ParseInt64OrReply(ctx, ctx.arg(5), &count)) return;
       if (count < 0) count = 10;
     }
   }

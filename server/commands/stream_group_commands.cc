@@ -165,10 +165,7 @@ bool ParseReadArgs(CommandContext& ctx, ReadArgs* a) {
       if (!Blocking::ParseTimeoutMs(ctx, ctx.arg(i), &a->timeout)) return false;
     } else if (EqualsNoCase(o, "count") && more > 0) {
       ++i;
-      if (!ParseInt64(ctx.arg(i), &a->count)) {
-        ctx.rb.SendError(errors::kNotInteger);
-        return false;
-      }
+      if (!ParseInt64OrReply(ctx, ctx.arg(i), &a->count)) return false;
       if (a->count < 0) a->count = 0;
     } else if (EqualsNoCase(o, "streams") && more > 0) {
       a->streams_at = i + 1;
@@ -363,10 +360,7 @@ bool ResolveGroup(CommandContext& ctx, GroupTarget* t, bool create, bool setid) 
         t->mkstream = true;
         ++i;
       } else if (EqualsNoCase(o, "entriesread") && i + 1 < ctx.argc()) {
-        if (!ParseInt64(ctx.arg(i + 1), &t->entries_read)) {
-          ctx.rb.SendError(errors::kNotInteger);
-          return false;
-        }
+        if (!ParseInt64OrReply(ctx, ctx.arg(i + 1), &t->entries_read)) return false;
         if (t->entries_read < 0 && t->entries_read != StreamGroup::kInvalidEntriesRead) {
           ctx.rb.SendError("ERR value for ENTRIESREAD must be positive or -1");
           return false;
@@ -402,6 +396,13 @@ bool ResolveGroup(CommandContext& ctx, GroupTarget* t, bool create, bool setid) 
   return true;
 }
 
+// What every XGROUP change ends with: WATCH sees it, the event fires, it is propagated as sent.
+void GroupChanged(CommandContext& ctx, std::string_view event) {
+  ctx.db().Touched(ctx.arg(2));
+  ctx.Notify(kNotifyStream, event, ctx.arg(2));
+  ctx.Propagate();
+}
+
 // The ID at argv[4] of CREATE (strict) and SETID (also "-" and "+"): "$" is the stream's last
 // ID (0-0 before MKSTREAM made it). False after the error reply.
 bool ParseGroupStart(CommandContext& ctx, const StreamObject* s, bool strict, StreamId* id) {
@@ -428,9 +429,7 @@ void CmdXGroupCreate(CommandContext& ctx) {
     ctx.rb.SendError("BUSYGROUP Consumer Group name already exists");
     return;
   }
-  ctx.db().Touched(key);
-  ctx.Notify(kNotifyStream, "xgroup-create", key);
-  ctx.Propagate();
+  GroupChanged(ctx, "xgroup-create");
   ctx.rb.SendOk();
 }
 
@@ -445,9 +444,7 @@ void CmdXGroupSetId(CommandContext& ctx) {
   if (!ParseGroupStart(ctx, t.s, false, &id)) return;
   t.g->last_id = id;
   t.g->entries_read = t.entries_read;
-  ctx.db().Touched(ctx.arg(2));
-  ctx.Notify(kNotifyStream, "xgroup-setid", ctx.arg(2));
-  ctx.Propagate();
+  GroupChanged(ctx, "xgroup-setid");
   ctx.rb.SendOk();
 }
 
@@ -458,13 +455,10 @@ void CmdXGroupDestroy(CommandContext& ctx) {
     ctx.rb.SendLong(0);
     return;
   }
-  std::string_view key = ctx.arg(2);
   t.s->DestroyGroup(ctx.arg(3));
-  ctx.db().Touched(key);
-  ctx.Notify(kNotifyStream, "xgroup-destroy", key);
+  GroupChanged(ctx, "xgroup-destroy");
   // Readers blocked on the group run again and get NOGROUP.
-  ctx.server.blocking().KeyAdded(ctx.db().index(), key);
-  ctx.Propagate();
+  ctx.server.blocking().KeyAdded(ctx.db().index(), ctx.arg(2));
   ctx.rb.SendLong(1);
 }
 
@@ -476,9 +470,7 @@ void CmdXGroupCreateConsumer(CommandContext& ctx) {
     return;
   }
   t.g->AddConsumer(ctx.arg(4), CachedMs());
-  ctx.db().Touched(ctx.arg(2));
-  ctx.Notify(kNotifyStream, "xgroup-createconsumer", ctx.arg(2));
-  ctx.Propagate();
+  GroupChanged(ctx, "xgroup-createconsumer");
   ctx.rb.SendLong(1);
 }
 
@@ -487,9 +479,7 @@ void CmdXGroupDelConsumer(CommandContext& ctx) {
   if (!ResolveGroup(ctx, &t, false, false)) return;
   StreamConsumer* c = t.g->FindConsumer(ctx.arg(4));
   size_t pending = c != nullptr ? t.g->DeleteConsumer(ctx.arg(4)) : 0;
-  ctx.db().Touched(ctx.arg(2));
-  ctx.Notify(kNotifyStream, "xgroup-delconsumer", ctx.arg(2));
-  ctx.Propagate();
+  GroupChanged(ctx, "xgroup-delconsumer");
   ctx.rb.SendLong(static_cast<int64_t>(pending));
 }
 
@@ -569,20 +559,14 @@ void CmdXPending(CommandContext& ctx) {
   if (!summary) {
     size_t at = 3;
     if (EqualsNoCase(ctx.arg(3), "idle")) {
-      if (!ParseInt64(ctx.arg(4), &min_idle)) {
-        ctx.rb.SendError(errors::kNotInteger);
-        return;
-      }
+      if (!ParseInt64OrReply(ctx, ctx.arg(4), &min_idle)) return;
       if (argc < 8) {
         ctx.rb.SendError(errors::kSyntax);
         return;
       }
       at += 2;
     }
-    if (!ParseInt64(ctx.arg(at + 2), &count)) {
-      ctx.rb.SendError(errors::kNotInteger);
-      return;
-    }
+    if (!ParseInt64OrReply(ctx, ctx.arg(at + 2), &count)) return;
     if (count < 0) count = 0;
     if (!ParseRangeStart(ctx, ctx.arg(at), &start)) return;
     if (!ParseRangeEnd(ctx, ctx.arg(at + 1), &end)) return;
@@ -687,12 +671,6 @@ void DropDeleted(CommandContext& ctx, StreamGroup* g, StreamId id, const StreamN
   g->Ack(id);
 }
 
-bool ParseLongOr(CommandContext& ctx, std::string_view s, int64_t* out, std::string_view err) {
-  if (ParseInt64(s, out)) return true;
-  ctx.rb.SendError(err);
-  return false;
-}
-
 void CmdXClaim(CommandContext& ctx) {
   StreamObject* s = nullptr;
   bool wrongtype;
@@ -703,7 +681,7 @@ void CmdXClaim(CommandContext& ctx) {
     return;
   }
   int64_t min_idle;
-  if (!ParseLongOr(ctx, ctx.arg(4), &min_idle, "ERR Invalid min-idle-time argument for XCLAIM")) {
+  if (!ParseInt64OrReply(ctx, ctx.arg(4), &min_idle, "ERR Invalid min-idle-time argument for XCLAIM")) {
     return;
   }
   if (min_idle < 0) min_idle = 0;
@@ -726,18 +704,18 @@ void CmdXClaim(CommandContext& ctx) {
     } else if (EqualsNoCase(o, "justid")) {
       justid = true;
     } else if (EqualsNoCase(o, "idle") && more) {
-      if (!ParseLongOr(ctx, ctx.arg(++j), &delivery_time,
+      if (!ParseInt64OrReply(ctx, ctx.arg(++j), &delivery_time,
                        "ERR Invalid IDLE option argument for XCLAIM")) {
         return;
       }
       delivery_time = Elapsed(now, delivery_time);
     } else if (EqualsNoCase(o, "time") && more) {
-      if (!ParseLongOr(ctx, ctx.arg(++j), &delivery_time,
+      if (!ParseInt64OrReply(ctx, ctx.arg(++j), &delivery_time,
                        "ERR Invalid TIME option argument for XCLAIM")) {
         return;
       }
     } else if (EqualsNoCase(o, "retrycount") && more) {
-      if (!ParseLongOr(ctx, ctx.arg(++j), &retrycount,
+      if (!ParseInt64OrReply(ctx, ctx.arg(++j), &retrycount,
                        "ERR Invalid RETRYCOUNT option argument for XCLAIM")) {
         return;
       }
@@ -791,7 +769,7 @@ void CmdXClaim(CommandContext& ctx) {
 
 void CmdXAutoClaim(CommandContext& ctx) {
   int64_t min_idle;
-  if (!ParseLongOr(ctx, ctx.arg(4), &min_idle,
+  if (!ParseInt64OrReply(ctx, ctx.arg(4), &min_idle,
                    "ERR Invalid min-idle-time argument for XAUTOCLAIM")) {
     return;
   }
