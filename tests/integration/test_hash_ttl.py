@@ -108,15 +108,18 @@ def test_hexpire_conditions(r):
     assert r.execute_command("HPERSIST", "h", "FIELDS", 1, "persistent") == [1]
     assert r.execute_command("HEXPIRE", "h", 2000, "XX", *f) == [NOT_MET, SET]
     assert r.execute_command("HTTL", "h", *f) == [-1, 2000]
-    # GT: a field without a TTL counts as infinite, so never; LT: always for it
+    # GT: a field without a TTL counts as infinite, so never; LT: always for it.
+    # Absolute times, so "equal" does not depend on the clock moving between calls.
     assert r.execute_command("HEXPIRE", "h", 3000, "GT", *f) == [NOT_MET, SET]
-    assert r.execute_command("HEXPIRE", "h", 2500, "gt", *f) == [NOT_MET, NOT_MET]
-    assert r.execute_command("HEXPIRE", "h", 3000, "GT", *f) == [NOT_MET, NOT_MET]  # equal
-    assert r.execute_command("HTTL", "h", *f) == [-1, 3000]
-    assert r.execute_command("HEXPIRE", "h", 3000, "LT", *f) == [SET, NOT_MET]  # equal
-    assert r.execute_command("HEXPIRE", "h", 2900, "lt", *f) == [SET, SET]
-    assert r.execute_command("HEXPIRE", "h", 4000, "LT", *f) == [NOT_MET, NOT_MET]
-    assert r.execute_command("HTTL", "h", *f) == [2900, 2900]
+    base = int(time.time() * 1000) + 10_000_000
+    assert r.execute_command("HPEXPIREAT", "h", base + 3000, "GT", *f) == [NOT_MET, SET]
+    assert r.execute_command("HPEXPIREAT", "h", base + 2500, "gt", *f) == [NOT_MET, NOT_MET]
+    assert r.execute_command("HPEXPIREAT", "h", base + 3000, "GT", *f) == [NOT_MET, NOT_MET]  # equal
+    assert r.execute_command("HPEXPIRETIME", "h", *f) == [-1, base + 3000]
+    assert r.execute_command("HPEXPIREAT", "h", base + 3000, "LT", *f) == [SET, NOT_MET]  # equal
+    assert r.execute_command("HPEXPIREAT", "h", base + 2900, "lt", *f) == [SET, SET]
+    assert r.execute_command("HPEXPIREAT", "h", base + 4000, "LT", *f) == [NOT_MET, NOT_MET]
+    assert r.execute_command("HPEXPIRETIME", "h", *f) == [base + 2900, base + 2900]
     # the condition is judged before a past time deletes: NX on a volatile field stays 0
     r.execute_command("HSET", "h", "p2", "x")
     assert r.execute_command("HPEXPIREAT", "h", 1, "NX", "FIELDS", 4,
