@@ -17,11 +17,12 @@
 #include "server/config/config.h"
 #include "server/core/context.h"
 #include "server/core/server.h"
-#include "server/scripting/lua_engine.h"
 #include "server/persist/aof.h"
 #include "server/persist/rdb_persistence.h"
 #include "server/repl/primary.h"
 #include "server/repl/repl_state.h"
+#include "server/scripting/function_store.h"
+#include "server/scripting/lua_engine.h"
 #include "server/util/clock.h"
 #include "server/util/strings.h"
 
@@ -181,6 +182,17 @@ void MemorySection(CommandContext& ctx, InfoWriter& w) {
   w.Field("used_memory_lua_human", BytesToHuman(lua.vm_memory()));
   w.FieldU("used_memory_scripts_eval", lua.scripts_memory());
   w.FieldU("number_of_cached_scripts", lua.script_count());
+  FunctionStore& functions = ctx.server.functions();
+  w.FieldU("number_of_functions", functions.function_count());
+  w.FieldU("number_of_libraries", functions.libraries().size());
+  w.FieldU("used_memory_vm_functions", functions.vm_memory());
+  size_t vm_total = lua.vm_memory() + functions.vm_memory();
+  w.FieldU("used_memory_vm_total", vm_total);
+  w.Field("used_memory_vm_total_human", BytesToHuman(vm_total));
+  w.FieldU("used_memory_functions", functions.memory());
+  size_t scripts_total = lua.scripts_memory() + functions.memory();
+  w.FieldU("used_memory_scripts", scripts_total);
+  w.Field("used_memory_scripts_human", BytesToHuman(scripts_total));
   w.FieldU("maxmemory", cfg.maxmemory);
   w.Field("maxmemory_human", BytesToHuman(cfg.maxmemory));
   w.Field("maxmemory_policy", ctx.server.config().Get({"maxmemory-policy"})[0].second);

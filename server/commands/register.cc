@@ -27,6 +27,7 @@ void RegisterAllCommands(CommandRegistry& registry) {
   RegisterPrimaryCommands(registry);
   RegisterReplicaCommands(registry);
   RegisterScriptCommands(registry);
+  RegisterFunctionCommands(registry);
   RegisterStreamCommands(registry);
 }
 

@@ -39,6 +39,8 @@ void RegisterPrimaryCommands(CommandRegistry& registry);
 void RegisterReplicaCommands(CommandRegistry& registry);
 // server/commands/script_commands.cc: EVAL, EVALSHA (and _RO), SCRIPT.
 void RegisterScriptCommands(CommandRegistry& registry);
+// server/commands/function_commands.cc: FCALL, FCALL_RO, FUNCTION.
+void RegisterFunctionCommands(CommandRegistry& registry);
 // server/commands/stream_commands.cc (and stream_group_commands.cc): the X* commands.
 void RegisterStreamCommands(CommandRegistry& registry);
 

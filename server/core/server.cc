@@ -17,6 +17,7 @@
 #include "server/repl/repl_state.h"
 #include "server/repl/replica.h"
 #include "server/resp/errors.h"
+#include "server/scripting/function_store.h"
 #include "server/scripting/lua_engine.h"
 #include "server/util/clock.h"
 #include "server/util/numbers.h"
@@ -74,6 +75,11 @@ Server::Server(Config* config)
 LuaEngine& Server::lua() {
   if (!lua_) lua_ = std::make_unique<LuaEngine>(this);
   return *lua_;
+}
+
+FunctionStore& Server::functions() {
+  if (!functions_) functions_ = std::make_unique<FunctionStore>(this);
+  return *functions_;
 }
 
 Server::~Server() {

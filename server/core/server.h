@@ -35,6 +35,7 @@ class AofPersistence;
 class ReplicationState;
 class ReplPrimary;
 class Replica;
+class FunctionStore;
 class LuaEngine;
 
 struct ServerStats {
@@ -165,6 +166,8 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   Replica& replica() { return *replica_; }
   // The Lua interpreter and script cache, created on first use.
   LuaEngine& lua();
+  // The function libraries (FUNCTION LOAD, FCALL), created on first use.
+  FunctionStore& functions();
 
   // The forked child (BGSAVE, BGREWRITEAOF); cron reaps it.
   ChildProcess& child() { return child_; }
@@ -293,6 +296,7 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   std::unique_ptr<ReplPrimary> repl_primary_;
   std::unique_ptr<Replica> replica_;
   std::unique_ptr<LuaEngine> lua_;
+  std::unique_ptr<FunctionStore> functions_;
   int propagate_mask_ = kPropagateAll;
   std::unique_ptr<cluster::SlotIndex> slot_index_;
   std::unique_ptr<cluster::Cluster> cluster_;

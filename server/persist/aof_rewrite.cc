@@ -1,4 +1,4 @@
-#include "server/persist/aof_rewrite.h"
+#include "server/core/server.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -11,10 +11,11 @@
 #include <string_view>
 #include <vector>
 
-#include "server/core/server.h"
 #include "server/persist/aof_format.h"
+#include "server/persist/aof_rewrite.h"
 #include "server/persist/rdb_format.h"
 #include "server/persist/rdb_writer.h"
+#include "server/scripting/function_store.h"
 #include "server/store/hash_object.h"
 #include "server/store/list_object.h"
 #include "server/store/set_object.h"
@@ -168,6 +169,11 @@ bool WriteAofCommands(Server& server, RdbSink& sink, const AofBaseOptions& opts,
   if (opts.timestamp) AppendTimestampAnnotation(&out, static_cast<int64_t>(std::time(nullptr)));
   bool ok = true;
   std::vector<std::string_view> argv;
+  // The libraries first, as Redis's rewriteFunctions writes them.
+  for (const auto& [name, lib] : server.functions().libraries()) {
+    argv = {"FUNCTION", "LOAD", lib.code};
+    AppendRespCommand(&out, argv);
+  }
   char num[24];
   for (int i = 0; i < server.db_count() && ok; ++i) {
     Db& db = server.db(i);

@@ -19,6 +19,7 @@
 #include "server/core/server.h"
 #include "server/persist/crc64.h"
 #include "server/repl/repl_state.h"
+#include "server/scripting/function_store.h"
 #include "server/util/clock.h"
 #include "server/util/numbers.h"
 
@@ -64,7 +65,13 @@ class Loader {
       if (err->empty()) *err = "Short read or OOM loading DB";
       return false;
     }
-    // All read and verified: the new contents replace the server's in one step.
+    // All read and verified: the new contents replace the server's in one step. The libraries
+    // come first, as they alone can still fail (code that does not load here).
+    std::string lib_err;
+    if (!server_.functions().Restore(libraries_, FunctionStore::Policy::kFlush, &lib_err)) {
+      *err = "Failed loading library: " + lib_err;
+      return false;
+    }
     for (int i = 0; i < server_.db_count(); ++i) server_.db(i).SwapWith(*dbs_[i]);
     dbs_.clear();
     return true;
@@ -168,9 +175,12 @@ class Loader {
         case kRdbOpModuleAux:
           return dec_.Fail("Can't load RDB: it holds module data (MODULE_AUX), and this server "
                            "has no modules");
-        case kRdbOpFunction2:
-          return dec_.Fail("Can't load RDB: it holds function libraries (FUNCTION), which are "
-                           "not supported yet");
+        case kRdbOpFunction2: {
+          std::string code;
+          if (!dec_.String(&code)) return false;
+          libraries_.push_back(std::move(code));
+          continue;
+        }
         case kRdbOpFunctionPreGa:
           return dec_.Fail("Pre-release function format not supported.");
         default:
@@ -247,6 +257,7 @@ class Loader {
   RdbLoadEnv env_;
   SilentHooks hooks_;
   std::vector<std::unique_ptr<Db>> dbs_;
+  std::vector<std::string> libraries_;  // FUNCTION2 records: each library's code
 };
 
 }  // namespace
@@ -319,6 +330,42 @@ Entry* DecodeDumpPayload(std::string_view key, std::string_view payload, const R
   }
   if (e == nullptr) *err = "Bad data format";
   return e;
+}
+
+}  // namespace sable
+
+namespace sable {
+
+bool ReadFunctionsDumpPayload(std::string_view payload, std::vector<std::string>* codes,
+                              std::string* err) {
+  if (!VerifyDumpPayload(payload)) {
+    *err = "ERR DUMP payload version or checksum are wrong";
+    return false;
+  }
+  StringSource source(payload.substr(0, payload.size() - 10));
+  RdbDecoder dec(&source);
+  while (dec.consumed() < payload.size() - 10) {
+    uint8_t type;
+    if (!dec.Byte(&type)) {
+      *err = "ERR can not read data type";
+      return false;
+    }
+    if (type == kRdbOpFunctionPreGa) {
+      *err = "ERR Pre-GA function format not supported";
+      return false;
+    }
+    if (type != kRdbOpFunction2) {
+      *err = "ERR given type is not a function";
+      return false;
+    }
+    std::string code;
+    if (!dec.String(&code)) {
+      *err = "ERR failed loading the given functions payload";
+      return false;
+    }
+    codes->push_back(std::move(code));
+  }
+  return true;
 }
 
 }  // namespace sable

@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "server/persist/rdb_codec.h"
 #include "server/persist/rdb_format.h"
@@ -59,5 +60,10 @@ bool VerifyDumpPayload(std::string_view payload);
 // set on a malformed payload ("Bad data format") or a type this server lacks.
 Entry* DecodeDumpPayload(std::string_view key, std::string_view payload, const RdbLoadEnv& env,
                          std::string* err);
+
+// FUNCTION RESTORE: the libraries' codes in a FUNCTION DUMP payload. False with *err set to the
+// reply when the payload's trailer is wrong or it holds anything but FUNCTION2 records.
+bool ReadFunctionsDumpPayload(std::string_view payload, std::vector<std::string>* codes,
+                              std::string* err);
 
 }  // namespace sable

@@ -13,6 +13,7 @@
 #include "server/core/server.h"
 #include "server/persist/crc64.h"
 #include "server/persist/rdb_codec.h"
+#include "server/scripting/function_store.h"
 
 namespace sable {
 namespace {
@@ -61,6 +62,23 @@ bool FsyncDir(const std::string& dir) {
   return ok;
 }
 
+// The libraries, one FUNCTION2 record each (Redis 7.0's rdbSaveFunctions).
+bool WriteFunctions(const FunctionStore& store, RdbEncoder& enc) {
+  for (const auto& [name, lib] : store.libraries()) {
+    if (!enc.Type(kRdbOpFunction2) || !enc.String(lib.code)) return false;
+  }
+  return true;
+}
+
+// The trailer of a DUMP payload: RDB version (2 bytes) and the CRC64 of all before (8 bytes),
+// little-endian.
+void AppendDumpTrailer(int version, std::string* out) {
+  out->push_back(static_cast<char>(version & 0xff));
+  out->push_back(static_cast<char>((version >> 8) & 0xff));
+  uint64_t crc = Crc64(0, out->data(), out->size());
+  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+}
+
 }  // namespace
 
 bool WriteRdb(Server& server, RdbSink& sink, const RdbSaveOptions& opts, std::string* err) {
@@ -84,7 +102,7 @@ bool WriteRdb(Server& server, RdbSink& sink, const RdbSaveOptions& opts, std::st
             enc.Aux("used-mem", std::to_string(server.UsedMemory()));
   for (const auto& [k, v] : opts.extra_aux) ok = ok && enc.Aux(k, v);
   ok = ok && enc.Aux("aof-base", opts.aof_preamble ? "1" : "0");
-  if (!ok) return fail();
+  if (!ok || !WriteFunctions(server.functions(), enc)) return fail();
   for (int i = 0; i < server.db_count(); ++i) {
     Db& db = server.db(i);
     if (db.size() == 0) continue;
@@ -149,12 +167,17 @@ bool DumpPayload(const Entry& e, bool compress, std::string* out, std::string* e
   // A hash with field TTLs (type 24/25) needs a reader of RDB 12; anything else stays at 10.
   auto type = static_cast<uint8_t>((*out)[0]);
   bool ttl_hash = type == kRdbTypeHashMetadata || type == kRdbTypeHashListpackEx;
-  int version = ttl_hash ? kRdbVersionFieldTtl : kRdbVersion;
-  out->push_back(static_cast<char>(version & 0xff));
-  out->push_back(static_cast<char>((version >> 8) & 0xff));
-  uint64_t crc = Crc64(0, out->data(), out->size());
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+  AppendDumpTrailer(ttl_hash ? kRdbVersionFieldTtl : kRdbVersion, out);
   return true;
+}
+
+std::string FunctionsDumpPayload(const FunctionStore& store, bool compress) {
+  std::string out;
+  StringSink sink(&out);
+  RdbEncoder enc(&sink, compress);
+  WriteFunctions(store, enc);  // a string sink does not fail
+  AppendDumpTrailer(kRdbVersion, &out);
+  return out;
 }
 
 }  // namespace sable

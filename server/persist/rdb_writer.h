@@ -14,6 +14,7 @@ namespace sable {
 
 class Server;
 class Entry;
+class FunctionStore;
 
 struct RdbSaveOptions {
   bool compress = true;      // rdbcompression: LZF for strings over 20 bytes
@@ -37,5 +38,9 @@ bool SaveRdbFile(Server& server, const std::string& path, const RdbSaveOptions& 
 // DUMP: the value's RDB encoding (type byte + value), then the RDB version as 2 little-endian
 // bytes and the CRC64 of all that as 8 little-endian bytes. False only for a value with no codec.
 bool DumpPayload(const Entry& e, bool compress, std::string* out, std::string* err);
+
+// FUNCTION DUMP: every library as the RDB holds it (the FUNCTION2 opcode and its code), then
+// the RDB version and CRC64 as a DUMP payload ends.
+std::string FunctionsDumpPayload(const FunctionStore& store, bool compress);
 
 }  // namespace sable

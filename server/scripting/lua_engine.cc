@@ -25,6 +25,7 @@ int luaopen_bit(lua_State* L);
 #include "server/resp/reply_parser.h"
 #include "server/util/clock.h"
 #include "server/util/sha1.h"
+#include "server/util/strings.h"
 #include "server/util/version.h"
 
 namespace sable {
@@ -160,6 +161,36 @@ int RedisBreakpoint(lua_State* L) {
 
 int RedisNoop(lua_State*) { return 0; }
 
+int RedisRegisterFunction(lua_State* L) { return EngineOf(L)->LuaRegisterFunction(L); }
+
+// The deadline of the FUNCTION LOAD running now, checked every 100000 instructions; one load
+// runs at a time, on the loop thread.
+int64_t g_load_deadline_us = 0;
+
+void LoadTimeoutHook(lua_State* L, lua_Debug*) {
+  if (MonoUs() <= g_load_deadline_us) return;
+  lua_sethook(L, LoadTimeoutHook, LUA_MASKLINE, 0);  // fires again if the code catches it
+  PushErrorTable(L, "ERR FUNCTION LOAD timeout");
+  lua_error(L);
+}
+
+// Names of the script flags, in the order Redis lists them.
+constexpr std::pair<std::string_view, uint32_t> kFlagNames[] = {
+    {"no-writes", LuaEngine::kNoWrites},
+    {"allow-oom", LuaEngine::kAllowOom},
+    {"allow-stale", LuaEngine::kAllowStale},
+    {"no-cluster", LuaEngine::kNoCluster},
+    {"allow-cross-slot-keys", LuaEngine::kAllowCrossSlot}};
+
+// Function names as Redis checks them: [A-Za-z0-9_]+.
+bool ValidFunctionName(std::string_view name) {
+  if (name.empty()) return false;
+  for (char ch : name) {
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_') return false;
+  }
+  return true;
+}
+
 // __index of the globals proxy: a missing global is an error when Lua code reads it.
 int GlobalsIndex(lua_State* L) {
   lua_pushvalue(L, 2);
@@ -246,9 +277,45 @@ std::string FormatNumber(lua_Number n) {
   return std::string(buf, r.ptr);
 }
 
+// The error on top of the stack after a failed pcall: the ErrorHandler's {err, source, line}
+// table, or a plain message.
+std::string ErrorText(lua_State* L, std::string* source, long long* line) {
+  std::string msg = "ERR unknown error";
+  if (lua_istable(L, -1)) {
+    lua_getfield(L, -1, "err");
+    if (lua_isstring(L, -1)) msg = lua_tostring(L, -1);
+    lua_pop(L, 1);
+    lua_getfield(L, -1, "source");
+    if (lua_isstring(L, -1)) *source = lua_tostring(L, -1);
+    lua_pop(L, 1);
+    lua_getfield(L, -1, "line");
+    if (lua_isnumber(L, -1)) *line = static_cast<long long>(lua_tonumber(L, -1));
+    lua_pop(L, 1);
+  } else if (lua_isstring(L, -1)) {
+    msg = lua_tostring(L, -1);
+  }
+  return msg;
+}
+
 }  // namespace
 
-LuaEngine::LuaEngine(Server* server) : server_(server), out_(std::make_unique<OutputBuffer>()) {
+uint32_t LuaEngine::FlagBit(std::string_view name, bool ignore_case) {
+  for (auto [n, bit] : kFlagNames) {
+    if (ignore_case ? EqualsNoCase(n, name) : n == name) return bit;
+  }
+  return 0;
+}
+
+std::vector<std::string_view> LuaEngine::FlagNames(uint32_t flags) {
+  std::vector<std::string_view> names;
+  for (auto [n, bit] : kFlagNames) {
+    if (flags & bit) names.push_back(n);
+  }
+  return names;
+}
+
+LuaEngine::LuaEngine(Server* server, Mode mode)
+    : server_(server), mode_(mode), out_(std::make_unique<OutputBuffer>()) {
   client_ = std::make_unique<Client>(server, out_.get(), Client::kScriptClientId, WallMs());
   client_->authenticated = true;
   client_->name = "lua";
@@ -330,16 +397,60 @@ void LuaEngine::Init() {
     lua_pop(L, 1);
   }
 
+  if (mode_ == Mode::kFunctions) InitLoadApi();
+
   // Scripts see an empty proxy of the globals: every write goes through __newindex (refused),
   // every read of a missing name through __index (an error). KEYS and ARGV are set raw.
   lua_pushvalue(L, LUA_GLOBALSINDEX);  // the real globals
+  lua_pushvalue(L, -1);
+  globals_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_newtable(L);                     // the proxy
   lua_pushvalue(L, -1);
   lua_setfield(L, -3, "_G");
   lua_pushvalue(L, -2);
   lua_pushcclosure(L, GlobalsIndex, 1);
+  lua_pushvalue(L, -1);
+  globals_index_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
   SetReadOnlyMetatable(L, "Script attempted to access metatable of global environment");
   lua_replace(L, LUA_GLOBALSINDEX);
+  lua_pop(L, 1);
+}
+
+void LuaEngine::InitLoadApi() {
+  lua_State* L = L_;
+  lua_newtable(L);  // the redis table of load-time code
+  SetFunction(L, this, "register_function", RedisRegisterFunction);
+  lua_pushcfunction(L, RedisLog);
+  lua_setfield(L, -2, "log");
+  const std::pair<const char*, int> kLevels[] = {
+      {"LOG_DEBUG", 0}, {"LOG_VERBOSE", 1}, {"LOG_NOTICE", 2}, {"LOG_WARNING", 3}};
+  for (auto [name, v] : kLevels) {
+    lua_pushinteger(L, v);
+    lua_setfield(L, -2, name);
+  }
+  lua_getglobal(L, "redis");
+  for (const char* name : {"REDIS_VERSION", "REDIS_VERSION_NUM"}) {
+    lua_getfield(L, -1, name);
+    lua_setfield(L, -3, name);
+  }
+  lua_pop(L, 1);
+  // Its proxy: reading a name it lacks (redis.call) is an error, as for a missing global.
+  lua_newtable(L);
+  lua_pushvalue(L, -2);
+  lua_pushcclosure(L, GlobalsIndex, 1);
+  SetReadOnlyMetatable(L, "Script attempted to access metatable of a readonly table");
+  lua_newtable(L);  // the globals of load-time code: redis alone
+  lua_pushvalue(L, -2);
+  lua_setfield(L, -2, "redis");
+  load_globals_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_pop(L, 2);
+}
+
+void LuaEngine::ViewGlobals(int ref) {
+  lua_State* L = L_;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, globals_index_ref_);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+  lua_setupvalue(L, -2, 1);
   lua_pop(L, 1);
 }
 
@@ -386,9 +497,6 @@ bool LuaEngine::ParseShebang(std::string_view body, uint32_t* flags, std::string
            std::string(parts.empty() ? line : parts[0]);
     return false;
   }
-  static const std::pair<std::string_view, uint32_t> kNames[] = {
-      {"no-writes", kNoWrites}, {"allow-oom", kAllowOom}, {"allow-stale", kAllowStale},
-      {"no-cluster", kNoCluster}, {"allow-cross-slot-keys", kAllowCrossSlot}};
   *flags = kShebang;
   for (size_t p = 1; p < parts.size(); ++p) {
     if (parts[p].substr(0, 6) != "flags=") {
@@ -402,10 +510,7 @@ bool LuaEngine::ParseShebang(std::string_view body, uint32_t* flags, std::string
       std::string_view name = list.substr(i, comma - i);
       i = comma + 1;
       if (name.empty() && list.empty()) break;  // "flags=" sets none
-      uint32_t bit = 0;
-      for (auto [n, b] : kNames) {
-        if (n == name) bit = b;
-      }
+      uint32_t bit = FlagBit(name, false);
       if (bit == 0) {
         *err = "ERR Unexpected flag in script shebang: " + std::string(name);
         return false;
@@ -770,22 +875,29 @@ void LuaEngine::SendResult(lua_State* L, CommandContext& ctx, int depth) {
   }
 }
 
-void LuaEngine::Run(CommandContext& ctx, bool by_sha, bool read_only) {
-  long long numkeys = 0;
+bool LuaEngine::ParseNumKeys(CommandContext& ctx, std::string_view bad, size_t* numkeys) {
+  long long n = 0;
   std::string_view nk = ctx.arg(2);
-  auto [ptr, ec] = std::from_chars(nk.data(), nk.data() + nk.size(), numkeys);
+  auto [ptr, ec] = std::from_chars(nk.data(), nk.data() + nk.size(), n);
   if (ec != std::errc() || ptr != nk.data() + nk.size()) {
-    ctx.rb.SendError(errors::kNotInteger);
-    return;
+    ctx.rb.SendError(bad);
+    return false;
   }
-  if (numkeys > static_cast<long long>(ctx.argc()) - 3) {
+  if (n > static_cast<long long>(ctx.argc()) - 3) {
     ctx.rb.SendError("ERR Number of keys can't be greater than number of args");
-    return;
+    return false;
   }
-  if (numkeys < 0) {
+  if (n < 0) {
     ctx.rb.SendError("ERR Number of keys can't be negative");
-    return;
+    return false;
   }
+  *numkeys = static_cast<size_t>(n);
+  return true;
+}
+
+void LuaEngine::Run(CommandContext& ctx, bool by_sha, bool read_only) {
+  size_t numkeys = 0;
+  if (!ParseNumKeys(ctx, errors::kNotInteger, &numkeys)) return;
   std::string sha;
   if (by_sha) {
     sha = std::string(ctx.arg(1));
@@ -805,23 +917,33 @@ void LuaEngine::Run(CommandContext& ctx, bool by_sha, bool read_only) {
     ctx.rb.SendError("NOSCRIPT No matching script. Please use EVAL.");
     return;
   }
-  uint32_t flags = it->second.flags;
+  Execute(ctx, it->second.ref, it->second.flags, sha, numkeys, read_only, false);
+}
+
+void LuaEngine::Call(CommandContext& ctx, const Function& fn, bool read_only) {
+  size_t numkeys = 0;
+  if (!ParseNumKeys(ctx, "ERR Bad number of keys provided", &numkeys)) return;
+  Execute(ctx, fn.ref, fn.flags | kShebang, fn.name, numkeys, read_only, true);
+}
+
+void LuaEngine::Execute(CommandContext& ctx, int ref, uint32_t flags, const std::string& name,
+                        size_t numkeys, bool read_only, bool as_function) {
   if (!CheckFlags(ctx, flags, read_only)) return;
   lua_State* L = L_;
   lua_pushcfunction(L, ErrorHandler);
   int handler = lua_gettop(L);
-  lua_rawgeti(L, LUA_REGISTRYINDEX, it->second.ref);
-  // KEYS and ARGV, set raw on the proxy of the globals.
-  size_t first_arg = 3 + static_cast<size_t>(numkeys);
-  for (auto [name, from, to] : {std::tuple<const char*, size_t, size_t>{"KEYS", 3, first_arg},
-                                {"ARGV", first_arg, ctx.argc()}}) {
-    lua_pushstring(L, name);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+  // KEYS and ARGV: a function's two arguments, or globals set raw on the proxy for a script.
+  size_t first_arg = 3 + numkeys;
+  for (auto [global, from, to] : {std::tuple<const char*, size_t, size_t>{"KEYS", 3, first_arg},
+                                  {"ARGV", first_arg, ctx.argc()}}) {
+    if (!as_function) lua_pushstring(L, global);
     lua_createtable(L, static_cast<int>(to - from), 0);
     for (size_t i = from; i < to; ++i) {
       lua_pushlstring(L, ctx.arg(i).data(), ctx.arg(i).size());
       lua_rawseti(L, -2, static_cast<int>(i - from + 1));
     }
-    lua_rawset(L, LUA_GLOBALSINDEX);
+    if (!as_function) lua_rawset(L, LUA_GLOBALSINDEX);
   }
   caller_ = &ctx;
   flags_ = flags;
@@ -834,27 +956,14 @@ void LuaEngine::Run(CommandContext& ctx, bool by_sha, bool read_only) {
   client_->rb().set_resp3(false);
   client_->db_index = ctx.client->db_index;
   client_->is_master = ctx.client->is_master;
-  int rc = lua_pcall(L, 0, 1, handler);
+  int rc = lua_pcall(L, as_function ? 2 : 0, 1, handler);
   caller_ = nullptr;
   if (rc != 0) {
-    std::string msg = "ERR unknown error";
     std::string source;
     long long line = -1;
-    if (lua_istable(L, -1)) {
-      lua_getfield(L, -1, "err");
-      if (lua_isstring(L, -1)) msg = lua_tostring(L, -1);
-      lua_pop(L, 1);
-      lua_getfield(L, -1, "source");
-      if (lua_isstring(L, -1)) source = lua_tostring(L, -1);
-      lua_pop(L, 1);
-      lua_getfield(L, -1, "line");
-      if (lua_isnumber(L, -1)) line = static_cast<long long>(lua_tonumber(L, -1));
-      lua_pop(L, 1);
-    } else if (lua_isstring(L, -1)) {
-      msg = lua_tostring(L, -1);
-    }
+    std::string msg = ErrorText(L, &source, &line);
     if (!source.empty() && line >= 0) {
-      msg += " script: " + sha + ", on " + source + ":" + std::to_string(line) + ".";
+      msg += " script: " + name + ", on " + source + ":" + std::to_string(line) + ".";
     }
     ctx.rb.SendError(msg);
   } else {
@@ -866,6 +975,137 @@ void LuaEngine::Run(CommandContext& ctx, bool by_sha, bool read_only) {
     lua_gc(L, LUA_GCSTEP, kGcCyclePeriod);
     gc_count_ = 0;
   }
+}
+
+bool LuaEngine::RegisterLibrary(std::string_view body, int64_t timeout_ms,
+                                std::vector<Function>* out, std::string* err) {
+  lua_State* L = L_;
+  lua_pushcfunction(L, ErrorHandler);
+  if (luaL_loadbuffer(L, body.data(), body.size(), "@user_function") != 0) {
+    *err = std::string("ERR Error compiling function: ") + lua_tostring(L, -1);
+    lua_settop(L, 0);
+    return false;
+  }
+  ViewGlobals(load_globals_ref_);
+  loading_ = out;
+  if (timeout_ms > 0) {
+    g_load_deadline_us = MonoUs() + timeout_ms * 1000;
+    lua_sethook(L, LoadTimeoutHook, LUA_MASKCOUNT, 100000);
+  }
+  int rc = lua_pcall(L, 0, 0, 1);
+  lua_sethook(L, nullptr, 0, 0);
+  loading_ = nullptr;
+  ViewGlobals(globals_ref_);
+  bool ok = rc == 0;
+  if (!ok) {
+    std::string source;
+    long long line = -1;
+    *err = "ERR Error registering functions: " + ErrorText(L, &source, &line);
+    for (const Function& fn : *out) Release(fn);
+    out->clear();
+  }
+  lua_settop(L, 0);
+  return ok;
+}
+
+void LuaEngine::Release(const Function& fn) { luaL_unref(L_, LUA_REGISTRYINDEX, fn.ref); }
+
+int LuaEngine::LuaRegisterFunction(lua_State* L) {
+  if (loading_ == nullptr) {
+    return RaiseError(L, "redis.register_function can only be called on FUNCTION LOAD command");
+  }
+  const char* error = nullptr;
+  {
+    Function fn;
+    error = ReadRegistration(L, &fn);
+    if (error == nullptr && !ValidFunctionName(fn.name)) {
+      error = "Library names can only contain letters, numbers, or underscores(_) and must be "
+              "at least one character long";
+    }
+    for (const Function& other : *loading_) {
+      if (error == nullptr && other.name == fn.name) {
+        error = "Function already exists in the library";
+      }
+    }
+    if (error == nullptr) {
+      loading_->push_back(std::move(fn));
+    } else {
+      luaL_unref(L, LUA_REGISTRYINDEX, fn.ref);
+    }
+  }
+  // Raised once this frame's strings are gone: lua_error does not return.
+  if (error != nullptr) return RaiseError(L, error);
+  return 0;
+}
+
+const char* LuaEngine::ReadRegistration(lua_State* L, Function* fn) {
+  auto string_at = [L](int index, std::string* out) {
+    if (!lua_isstring(L, index)) return false;
+    size_t len = 0;
+    const char* s = lua_tolstring(L, index, &len);
+    out->assign(s, len);
+    return true;
+  };
+  int argc = lua_gettop(L);
+  if (argc < 1 || argc > 2) return "wrong number of arguments to redis.register_function";
+  if (argc == 2) {
+    if (!string_at(1, &fn->name)) return "first argument to redis.register_function must be a string";
+    if (!lua_isfunction(L, 2)) return "second argument to redis.register_function must be a function";
+    fn->ref = luaL_ref(L, LUA_REGISTRYINDEX);  // pops the callback
+    return nullptr;
+  }
+  if (!lua_istable(L, 1)) {
+    return "calling redis.register_function with a single argument is only applicable to Lua "
+           "table (representing named arguments).";
+  }
+  bool named = false;
+  lua_pushnil(L);
+  while (lua_next(L, 1) != 0) {  // key at -2, value at -1
+    if (lua_type(L, -2) != LUA_TSTRING) {
+      return "named argument key given to redis.register_function is not a string";
+    }
+    std::string_view key = lua_tostring(L, -2);
+    if (EqualsNoCase(key, "function_name")) {
+      if (!string_at(-1, &fn->name)) {
+        return "function_name argument given to redis.register_function must be a string";
+      }
+      named = true;
+    } else if (EqualsNoCase(key, "description")) {
+      if (!string_at(-1, &fn->description)) {
+        return "description argument given to redis.register_function must be a string";
+      }
+      fn->has_description = true;
+    } else if (EqualsNoCase(key, "callback")) {
+      if (!lua_isfunction(L, -1)) {
+        return "callback argument given to redis.register_function must be a function";
+      }
+      luaL_unref(L, LUA_REGISTRYINDEX, fn->ref);
+      fn->ref = luaL_ref(L, LUA_REGISTRYINDEX);  // pops the value: the key stays for lua_next
+      continue;
+    } else if (EqualsNoCase(key, "flags")) {
+      if (!lua_istable(L, -1)) {
+        return "flags argument to redis.register_function must be a table representing "
+               "function flags";
+      }
+      for (int i = 1;; ++i) {
+        lua_rawgeti(L, -1, i);
+        if (lua_isnil(L, -1)) {
+          lua_pop(L, 1);
+          break;
+        }
+        uint32_t bit = lua_isstring(L, -1) ? FlagBit(lua_tostring(L, -1), true) : 0;
+        lua_pop(L, 1);
+        if (bit == 0) return "unknown flag given";
+        fn->flags |= bit;
+      }
+    } else {
+      return "unknown argument given to redis.register_function";
+    }
+    lua_pop(L, 1);
+  }
+  if (!named) return "redis.register_function must get a function name argument";
+  if (fn->ref == LUA_NOREF) return "redis.register_function must get a callback argument";
+  return nullptr;
 }
 
 }  // namespace sable

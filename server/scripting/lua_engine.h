@@ -3,6 +3,9 @@
 // Scripts are cached by SHA1; redis.call runs commands through the server's own Call as a
 // socketless client, so statistics, keyspace events and propagation are those of the commands
 // (their effects reach the AOF and replicas wrapped in MULTI/EXEC, never the EVAL itself).
+// A second engine, in functions mode, holds the libraries of FUNCTION LOAD (its own interpreter,
+// as in Redis): their load-time code sees only redis.register_function, redis.log and the
+// version fields; their functions run like scripts, with KEYS and ARGV as arguments.
 #pragma once
 
 #include <cstdint>
@@ -25,7 +28,32 @@ struct RespValue;
 
 class LuaEngine {
  public:
-  explicit LuaEngine(Server* server);
+  enum class Mode { kEval, kFunctions };
+  // Flags of a `#!lua flags=...` first line or of redis.register_function (Redis 7's script
+  // flags).
+  enum ScriptFlag : uint32_t {
+    kShebang = 1,  // the script has one: not the compatibility mode of plain EVAL scripts
+    kNoWrites = 2,
+    kAllowOom = 4,
+    kAllowStale = 8,
+    kNoCluster = 16,
+    kAllowCrossSlot = 32,
+  };
+  // The flag's bit (0 when unknown); names compare without case when ignore_case.
+  static uint32_t FlagBit(std::string_view name, bool ignore_case);
+  // The names of the flags set in `flags`, in Redis's order.
+  static std::vector<std::string_view> FlagNames(uint32_t flags);
+
+  // A function registered by a library's load-time code (functions mode).
+  struct Function {
+    std::string name;
+    std::string description;
+    bool has_description = false;
+    uint32_t flags = 0;
+    int ref = -2;  // the callback in the Lua registry (LUA_NOREF until registered)
+  };
+
+  explicit LuaEngine(Server* server, Mode mode = Mode::kEval);
   ~LuaEngine();
   LuaEngine(const LuaEngine&) = delete;
   LuaEngine& operator=(const LuaEngine&) = delete;
@@ -44,8 +72,19 @@ class LuaEngine {
   // EVAL, EVALSHA, EVAL_RO, EVALSHA_RO: argv[1] is the body (or digest), argv[2] numkeys.
   void Run(CommandContext& ctx, bool by_sha, bool read_only);
 
+  // Functions mode. Runs a library's code (what follows its shebang line) with only the load
+  // API in reach; *out gets the functions it registered. False with *err set to the reply;
+  // a run longer than timeout_ms (0: no limit) is stopped.
+  bool RegisterLibrary(std::string_view body, int64_t timeout_ms, std::vector<Function>* out,
+                       std::string* err);
+  // Releases a registered callback.
+  void Release(const Function& fn);
+  // FCALL, FCALL_RO: argv[1] is the function's name, argv[2] numkeys.
+  void Call(CommandContext& ctx, const Function& fn, bool read_only);
+
   // Entry points of the redis.* library (C functions find the engine through an upvalue).
   int LuaCall(lua_State* L, bool raise);
+  int LuaRegisterFunction(lua_State* L);
   int LuaSetResp(lua_State* L);
   int LuaSetRepl(lua_State* L);
   // math.random: Redis's 48-bit LCG (lrand48), one stream for the server's life as in Redis 7.
@@ -64,17 +103,27 @@ class LuaEngine {
   void SendResult(lua_State* L, CommandContext& ctx, int depth);
   uint32_t NextRandom();
 
+  // The load API of functions mode: the tables load-time code sees.
+  void InitLoadApi();
+  // Makes the globals proxy read through the table in registry slot `ref`.
+  void ViewGlobals(int ref);
+  // Parses numkeys (argv[2]); false after sending the error (`bad` when not a number).
+  static bool ParseNumKeys(CommandContext& ctx, std::string_view bad, size_t* numkeys);
+  // Runs the compiled function at registry slot `ref`: a script (KEYS and ARGV globals) or a
+  // function (keys and args as its two arguments). `name` is the sha or the function's name
+  // that error replies cite.
+  void Execute(CommandContext& ctx, int ref, uint32_t flags, const std::string& name,
+               size_t numkeys, bool read_only, bool as_function);
+  // redis.register_function's arguments; nullptr when read, else the error.
+  const char* ReadRegistration(lua_State* L, Function* fn);
+
   Server* server_;
+  Mode mode_;
   lua_State* L_ = nullptr;
-  // Flags of a `#!lua flags=...` first line (Redis 7's script flags).
-  enum ScriptFlag : uint32_t {
-    kShebang = 1,  // the script has one: not the compatibility mode of plain EVAL scripts
-    kNoWrites = 2,
-    kAllowOom = 4,
-    kAllowStale = 8,
-    kNoCluster = 16,
-    kAllowCrossSlot = 32,
-  };
+  int globals_ref_ = -2;        // the real globals (what scripts see)
+  int load_globals_ref_ = -2;   // functions mode: what load-time code sees
+  int globals_index_ref_ = -2;  // the proxy's __index closure
+  std::vector<Function>* loading_ = nullptr;  // functions registered by the load running now
   struct Script {
     std::string body;
     uint32_t flags = 0;
