@@ -272,9 +272,13 @@ def test_live_reshard_of_1000_slots_loses_nothing(cluster):
 
 def test_add_node_as_primary_and_replica_then_del_node(cluster):
     entry = cluster.nodes[0]
+    # add-node copies the entry node's function libraries (FUNCTION DUMP, FUNCTION RESTORE)
+    code = "#!lua name=tools\nredis.register_function('tf', function() return 'copied' end)"
+    assert entry.client().execute_command("FUNCTION", "LOAD", "REPLACE", code) == "tools"
     primary = new_node()
     cluster.extra.append(primary)
     cli("--cluster", "add-node", addr(primary), addr(entry))
+    assert primary.client().execute_command("FCALL", "tf", 0) == "copied"
     pid = myid(primary)
     eventually(lambda: all(any(f[0] == pid for f in nodes_of(n)) for n in cluster.nodes),
                timeout=20, msg="the new primary is not known to every node")
