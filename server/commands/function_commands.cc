@@ -164,11 +164,28 @@ void CmdFunctionList(CommandContext& ctx) {
 }
 
 void CmdFunctionStats(CommandContext& ctx) {
+  const LuaEngine* running = ctx.server.busy_script();
+  if (running != nullptr && !running->is_functions()) {
+    ctx.rb.SendError(running->BusyError());
+    return;
+  }
   const FunctionStore& store = ctx.server.functions();
   ReplyBuilder& rb = ctx.rb;
   rb.StartMap(2);
   rb.SendBulk("running_script");
-  rb.SendNull();  // functions run to completion on the loop thread before this is read
+  if (running == nullptr) {
+    rb.SendNull();
+  } else {
+    const CommandContext& caller = *running->caller();
+    rb.StartMap(3);
+    rb.SendBulk("name");
+    rb.SendBulk(running->running_name());
+    rb.SendBulk("command");
+    rb.StartArray(caller.argc());
+    for (size_t i = 0; i < caller.argc(); ++i) rb.SendBulk(caller.arg(i));
+    rb.SendBulk("duration_ms");
+    rb.SendLong(running->running_ms());
+  }
   rb.SendBulk("engines");
   rb.StartMap(1);
   rb.SendBulk("LUA");
@@ -179,9 +196,7 @@ void CmdFunctionStats(CommandContext& ctx) {
   rb.SendLong(static_cast<int64_t>(store.function_count()));
 }
 
-void CmdFunctionKill(CommandContext& ctx) {
-  ctx.rb.SendError("NOTBUSY No scripts in execution right now.");
-}
+void CmdFunctionKill(CommandContext& ctx) { LuaEngine::KillCommand(ctx, false); }
 
 void CmdFunctionHelp(CommandContext& ctx) {
   static const char* const kLines[] = {

@@ -46,10 +46,7 @@ void CmdScriptFlush(CommandContext& ctx) {
   ctx.rb.SendOk();
 }
 
-void CmdScriptKill(CommandContext& ctx) {
-  // Scripts run to completion on the loop thread; none is ever running when this is read.
-  ctx.rb.SendError("NOTBUSY No scripts in execution right now.");
-}
+void CmdScriptKill(CommandContext& ctx) { LuaEngine::KillCommand(ctx, true); }
 
 void CmdScriptHelp(CommandContext& ctx) {
   static const char* const kLines[] = {

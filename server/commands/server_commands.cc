@@ -6,6 +6,7 @@
 #include "server/core/context.h"
 #include "server/core/server.h"
 #include "server/resp/errors.h"
+#include "server/scripting/lua_engine.h"
 #include "server/util/clock.h"
 #include "server/util/strings.h"
 
@@ -59,6 +60,11 @@ void CmdShutdown(CommandContext& ctx) {
   }
   if (ctx.client->in_multi) {
     ctx.rb.SendError("ERR Command not allowed inside a transaction");
+    return;
+  }
+  // Past busy-reply-threshold a script holds the loop: only SHUTDOWN NOSAVE may end it.
+  if (ctx.server.busy_script() != nullptr && !opts.nosave) {
+    ctx.rb.SendError(ctx.server.busy_script()->BusyError());
     return;
   }
   switch (ctx.server.BeginShutdown(ctx.client, opts)) {

@@ -10,6 +10,7 @@
 #include "server/repl/repl_state.h"
 #include "server/repl/replica.h"
 #include "server/resp/errors.h"
+#include "server/scripting/lua_engine.h"
 #include "server/util/clock.h"
 #include "server/util/strings.h"
 
@@ -220,6 +221,11 @@ void Server::ProcessCommand(Client* c, std::vector<std::string_view>& args) {
   if (c->in_multi && (cmd->flags & kCmdNoMulti)) {
     ++cmd->rejected_calls;
     RejectCommand(c, "ERR Command not allowed inside a transaction");
+    return;
+  }
+  if (busy_script_ != nullptr && !(cmd->flags & kCmdAllowBusy)) {
+    ++cmd->rejected_calls;
+    RejectCommand(c, busy_script_->BusyError());
     return;
   }
   // Cluster redirection, once here for every command with keys (and EXEC, for what it

@@ -135,6 +135,7 @@ std::string Server::Start() {
 void Server::Run() { loop_.Run(); }
 
 void Server::RequestShutdown() {
+  exiting_ = true;
   net_.StopListening();
   loop_.Stop();
 }

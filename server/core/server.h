@@ -168,6 +168,14 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   LuaEngine& lua();
   // The function libraries (FUNCTION LOAD, FCALL), created on first use.
   FunctionStore& functions();
+  // The script or function running past busy-reply-threshold (nullptr when none): other
+  // clients are answered BUSY meanwhile, except for the commands flagged allow-busy.
+  LuaEngine* busy_script() const { return busy_script_; }
+  void set_busy_script(LuaEngine* e) { busy_script_ = e; }
+  // Serves the other clients from inside a busy script (see NetServer::ServeWhileBusy).
+  void ServeWhileBusy() { net_.ServeWhileBusy(); }
+  // RequestShutdown was called: the loop ends as soon as control returns to it.
+  bool exiting() const { return exiting_; }
 
   // The forked child (BGSAVE, BGREWRITEAOF); cron reaps it.
   ChildProcess& child() { return child_; }
@@ -297,6 +305,8 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   std::unique_ptr<Replica> replica_;
   std::unique_ptr<LuaEngine> lua_;
   std::unique_ptr<FunctionStore> functions_;
+  LuaEngine* busy_script_ = nullptr;
+  bool exiting_ = false;
   int propagate_mask_ = kPropagateAll;
   std::unique_ptr<cluster::SlotIndex> slot_index_;
   std::unique_ptr<cluster::Cluster> cluster_;

@@ -1,5 +1,7 @@
 #include "server/net/connection.h"
 
+#include <sys/socket.h>
+
 #include <arpa/inet.h>
 #include <uv.h>
 
@@ -114,6 +116,19 @@ void Connection::StartReading() {
       [](uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
         static_cast<Connection*>(s->data)->OnRead(nread);
       });
+}
+
+void Connection::ReadNow() {
+  int sock = fd();
+  if (sock < 0) return;
+  for (int i = 0; i < 16 && !closing() && !paused_ && !in_process_; ++i) {
+    size_t len = 0;
+    char* space = ReadSpace(&len);
+    ssize_t n = ::recv(sock, space, len, MSG_DONTWAIT);
+    // Nothing yet, or EOF and errors: libuv's own read sees those again and handles them.
+    if (n <= 0) return;
+    OnRead(n);
+  }
 }
 
 void Connection::OnRead(ssize_t nread) {

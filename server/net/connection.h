@@ -76,6 +76,9 @@ class Connection {
  private:
   friend class NetServer;
   void StartReading();
+  // Reads what the socket holds now, without waiting, and processes it (NetServer's
+  // ServeWhileBusy: the loop is held up by a script).
+  void ReadNow();
   void OnRead(ssize_t nread);
   void ProcessInput();
   void Flush();

@@ -1,5 +1,6 @@
 #include "server/net/net_server.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
@@ -142,12 +143,50 @@ void NetServer::OnConnection(Listener* l) {
     });
     return;
   }
-  if (!l->unix_socket) {
+  Adopt(stream, l->unix_socket);
+}
+
+void NetServer::AcceptNow(Listener* l) {
+  uv_os_fd_t listen_fd;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(&l->handle), &listen_fd) != 0) return;
+  for (int i = 0; i < 64; ++i) {
+    int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;  // none waiting (EAGAIN), or an error libuv's accept sees too
+    uv_stream_t* stream;
+    int rc;
+    if (l->unix_socket) {
+      auto* p = new uv_pipe_t;
+      uv_pipe_init(loop_->raw(), p, 0);
+      rc = uv_pipe_open(p, fd);
+      stream = reinterpret_cast<uv_stream_t*>(p);
+    } else {
+      auto* t = new uv_tcp_t;
+      uv_tcp_init(loop_->raw(), t);
+      rc = uv_tcp_open(t, fd);
+      stream = reinterpret_cast<uv_stream_t*>(t);
+    }
+    if (rc != 0) {
+      ::close(fd);
+      uv_close(reinterpret_cast<uv_handle_t*>(stream), [](uv_handle_t* h) {
+        if (h->type == UV_NAMED_PIPE) {
+          delete reinterpret_cast<uv_pipe_t*>(h);
+        } else {
+          delete reinterpret_cast<uv_tcp_t*>(h);
+        }
+      });
+      continue;
+    }
+    Adopt(stream, l->unix_socket);
+  }
+}
+
+void NetServer::Adopt(uv_stream_t* stream, bool unix_socket) {
+  if (!unix_socket) {
     auto* t = reinterpret_cast<uv_tcp_t*>(stream);
     uv_tcp_nodelay(t, 1);
     if (tcp_keepalive_ > 0) uv_tcp_keepalive(t, 1, tcp_keepalive_);
   }
-  auto* c = new Connection(this, stream, next_id_++, l->unix_socket);
+  auto* c = new Connection(this, stream, next_id_++, unix_socket);
   conns_.insert(c);
   if (!handler_->OnOpen(c)) {
     c->CloseAfterReply();
@@ -164,6 +203,16 @@ void NetServer::FlushAll() {
   std::vector<Connection*> doomed;
   doomed.swap(pending_close_);
   for (Connection* c : doomed) c->ReallyClose();
+}
+
+void NetServer::ServeWhileBusy() {
+  for (Listener* l : listeners_) AcceptNow(l);
+  // Nothing is freed before the loop runs again (closes are deferred), so the copy stays valid.
+  std::vector<Connection*> conns(conns_.begin(), conns_.end());
+  for (Connection* c : conns) c->ReadNow();
+  std::vector<Connection*> batch;
+  batch.swap(pending_flush_);
+  for (Connection* c : batch) c->Flush();
 }
 
 void NetServer::Retire(Connection* c) {

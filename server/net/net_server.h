@@ -39,12 +39,20 @@ class NetServer {
 
   // Flushes every connection with pending output; closes those marked for closing.
   void FlushAll();
+  // While a long script holds up the loop (Redis's processEventsWhileBlocked): reads and
+  // processes what every other connection sent, and sends their replies. New connections and
+  // closes wait for the loop.
+  void ServeWhileBusy();
   size_t connection_count() const { return conns_.size(); }
 
  private:
   friend class Connection;
   struct Listener;
   void OnConnection(Listener* l);
+  // Accepts what waits on `l` without libuv (ServeWhileBusy: its callbacks cannot run).
+  void AcceptNow(Listener* l);
+  // Takes an accepted stream in as a connection.
+  void Adopt(uv_stream_s* stream, bool unix_socket);
   void Retire(Connection* c);
 
   EventLoop* loop_;

@@ -174,6 +174,18 @@ void LoadTimeoutHook(lua_State* L, lua_Debug*) {
   lua_error(L);
 }
 
+// The engine whose run the count hook watches (one run at a time, on the loop thread).
+LuaEngine* g_hooked = nullptr;
+
+void BusyHook(lua_State* L, lua_Debug*) {
+  if (g_hooked != nullptr) g_hooked->OnHook(L);
+}
+
+constexpr std::string_view kBusyEval =
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+constexpr std::string_view kBusyFunction =
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+
 // Names of the script flags, in the order Redis lists them.
 constexpr std::pair<std::string_view, uint32_t> kFlagNames[] = {
     {"no-writes", LuaEngine::kNoWrites},
@@ -705,6 +717,7 @@ bool LuaEngine::CallCommand(lua_State* L) {
     }
   }
   if (!ClusterAllows(cmd, argv, &error)) return fail(error);
+  if (cmd->IsWrite()) wrote_ = true;  // from now on SCRIPT KILL refuses
   server_->set_propagate_mask(repl_targets_);
   server_->Call(client_.get(), cmd, argv);
   server_->set_propagate_mask(kPropagateAll);
@@ -956,7 +969,26 @@ void LuaEngine::Execute(CommandContext& ctx, int ref, uint32_t flags, const std:
   client_->rb().set_resp3(false);
   client_->db_index = ctx.client->db_index;
   client_->is_master = ctx.client->is_master;
+  start_us_ = MonoUs();
+  busy_ = wrote_ = kill_ = false;
+  running_name_ = name;
+  // What a master or the AOF sends runs to its end unwatched, as nothing may stop it.
+  bool watched = server_->cfg().busy_reply_threshold > 0 && !ctx.client->is_master &&
+                 !server_->loading();
+  if (watched) {
+    g_hooked = this;
+    lua_sethook(L, BusyHook, LUA_MASKCOUNT, 100000);
+  }
   int rc = lua_pcall(L, as_function ? 2 : 0, 1, handler);
+  if (watched) {
+    lua_sethook(L, nullptr, 0, 0);
+    g_hooked = nullptr;
+  }
+  if (busy_) {
+    server_->set_busy_script(nullptr);
+    busy_ = false;
+    spdlog::warn("Slow script finished after {} milliseconds.", running_ms());
+  }
   caller_ = nullptr;
   if (rc != 0) {
     std::string source;
@@ -1106,6 +1138,48 @@ const char* LuaEngine::ReadRegistration(lua_State* L, Function* fn) {
   if (!named) return "redis.register_function must get a function name argument";
   if (fn->ref == LUA_NOREF) return "redis.register_function must get a callback argument";
   return nullptr;
+}
+
+int64_t LuaEngine::running_ms() const { return (MonoUs() - start_us_) / 1000; }
+
+std::string_view LuaEngine::BusyError() const {
+  return is_functions() ? kBusyFunction : kBusyEval;
+}
+
+void LuaEngine::OnHook(lua_State* L) {
+  if (!busy_) {
+    int64_t ms = running_ms();
+    if (ms < server_->cfg().busy_reply_threshold) return;
+    busy_ = true;
+    server_->set_busy_script(this);
+    spdlog::warn("Slow script detected: still in execution after {} milliseconds. You can try "
+                 "killing the script using the {} command. Script name is: {}.",
+                 ms, is_functions() ? "FUNCTION KILL" : "SCRIPT KILL", running_name_);
+  }
+  server_->ServeWhileBusy();
+  if (!kill_ && !server_->exiting()) return;
+  // Again at every line from now on, should the script catch the error with pcall.
+  lua_sethook(L, BusyHook, LUA_MASKLINE, 0);
+  PushErrorTable(L, "ERR Script killed by user with SCRIPT KILL...");
+  lua_error(L);
+}
+
+void LuaEngine::KillCommand(CommandContext& ctx, bool eval) {
+  LuaEngine* running = ctx.server.busy_script();
+  if (running == nullptr) {
+    ctx.rb.SendError("NOTBUSY No scripts in execution right now.");
+  } else if (running->wrote_) {
+    ctx.rb.SendError(
+        "UNKILLABLE Sorry the script already executed write commands against the dataset. You "
+        "can either wait the script termination or kill the server in a hard way using the "
+        "SHUTDOWN NOSAVE command.");
+  } else if (eval == running->is_functions()) {
+    ctx.rb.SendError(running->BusyError());  // SCRIPT KILL of a function, or the reverse
+  } else {
+    running->kill_ = true;
+    spdlog::warn("Lua script killed by user with {}.", eval ? "SCRIPT KILL" : "FUNCTION KILL");
+    ctx.rb.SendOk();
+  }
 }
 
 }  // namespace sable

@@ -82,6 +82,20 @@ class LuaEngine {
   // FCALL, FCALL_RO: argv[1] is the function's name, argv[2] numkeys.
   void Call(CommandContext& ctx, const Function& fn, bool read_only);
 
+  // A run past busy-reply-threshold (Redis's busy script). BusyError is what other clients are
+  // told meanwhile; KillCommand is SCRIPT KILL (eval) and FUNCTION KILL (!eval).
+  std::string_view BusyError() const;
+  static void KillCommand(CommandContext& ctx, bool eval);
+  // FUNCTION STATS's running_script: the running function's name, its command, and how long
+  // it has run. nullptr caller when nothing runs.
+  const std::string& running_name() const { return running_name_; }
+  const CommandContext* caller() const { return caller_; }
+  int64_t running_ms() const;
+  bool is_functions() const { return mode_ == Mode::kFunctions; }
+  // The count hook of a run that may grow busy: serves other clients once past the threshold
+  // and stops the run on SCRIPT KILL or a shutdown.
+  void OnHook(lua_State* L);
+
   // Entry points of the redis.* library (C functions find the engine through an upvalue).
   int LuaCall(lua_State* L, bool raise);
   int LuaRegisterFunction(lua_State* L);
@@ -124,6 +138,13 @@ class LuaEngine {
   int load_globals_ref_ = -2;   // functions mode: what load-time code sees
   int globals_index_ref_ = -2;  // the proxy's __index closure
   std::vector<Function>* loading_ = nullptr;  // functions registered by the load running now
+  // The run in progress: started at start_us_; busy_ once past busy-reply-threshold; wrote_
+  // after its first write command (then it cannot be killed); kill_ set by SCRIPT KILL.
+  int64_t start_us_ = 0;
+  bool busy_ = false;
+  bool wrote_ = false;
+  bool kill_ = false;
+  std::string running_name_;
   struct Script {
     std::string body;
     uint32_t flags = 0;

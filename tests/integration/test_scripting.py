@@ -312,3 +312,56 @@ def test_cluster_mode_keys(make_server, binary):
     # the declared keys are routed like any command's
     assert c.call("EVAL", "return 1", 2, a, b) == RespError(
         "CROSSSLOT Keys in request don't hash to the same slot")
+
+
+BUSY_EVAL = RespError(
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.")
+BUSY_FUNCTION = RespError(
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.")
+UNKILLABLE = RespError(
+    "UNKILLABLE Sorry the script already executed write commands against the dataset. You can "
+    "either wait the script termination or kill the server in a hard way using the SHUTDOWN "
+    "NOSAVE command.")
+
+
+@pytest.mark.parametrize("binary", ["sable", "redis"])
+def test_busy_script_kill_and_shutdown_nosave(make_server, binary):
+    if binary == "redis" and not os.path.exists(REDIS_SERVER):
+        pytest.skip("needs Debian's redis-server")
+    s = make_server(extra_args=["--busy-reply-threshold", "100"],
+                    binary=REDIS_SERVER if binary == "redis" else None)
+    runner, other = s.conn(), s.conn()
+    spin = "local a = 0 while true do a = a + 1 end"
+    runner.send("EVAL", spin, 0)
+    # The other client waits until the script passes the threshold, then hears BUSY; so does
+    # a connection made while it runs. Only the allow-busy commands do anything.
+    assert other.call("PING") == BUSY_EVAL
+    assert s.conn().call("GET", "k") == BUSY_EVAL
+    assert other.call("FUNCTION", "KILL") == BUSY_EVAL
+    assert other.call("FUNCTION", "STATS") == BUSY_EVAL
+    assert other.call("SHUTDOWN") == BUSY_EVAL
+    assert other.call("SCRIPT", "KILL") == "OK"
+    assert runner.read() == RespError(
+        "ERR Script killed by user with SCRIPT KILL... script: %s, on @user_script:1." %
+        hashlib.sha1(spin.encode()).hexdigest())
+    assert other.call("PING") == "PONG"
+    assert other.call("SCRIPT", "KILL") == RespError("NOTBUSY No scripts in execution right now.")
+    # A function: FUNCTION KILL, and FUNCTION STATS names it
+    assert other.call("FUNCTION", "LOAD", "#!lua name=busy\nredis.register_function('spin', "
+                      "function(keys, args) " + spin + " end)") == b"busy"
+    runner.send("FCALL", "spin", 0)
+    assert other.call("PING") == BUSY_FUNCTION
+    stats = other.call("FUNCTION", "STATS")
+    running = dict(zip(stats[1][0::2], stats[1][1::2]))
+    assert running[b"name"] == b"spin" and running[b"command"] == [b"FCALL", b"spin", b"0"]
+    assert running[b"duration_ms"] >= 100
+    assert other.call("SCRIPT", "KILL") == BUSY_FUNCTION
+    assert other.call("FUNCTION", "KILL") == "OK"
+    assert runner.read() == RespError(
+        "ERR Script killed by user with SCRIPT KILL... script: spin, on @user_function:2.")
+    # A script that wrote cannot be killed; SHUTDOWN NOSAVE ends it and the server
+    runner.send("EVAL", "redis.call('set', 'w', 1) " + spin, 0)
+    assert other.call("PING") == BUSY_EVAL
+    assert other.call("SCRIPT", "KILL") == UNKILLABLE
+    other.send("SHUTDOWN", "NOSAVE")
+    assert s.wait_exit(timeout=10) == 0
