@@ -23,6 +23,7 @@ int luaopen_bit(lua_State* L);
 #include "server/resp/errors.h"
 #include "server/resp/output_buffer.h"
 #include "server/resp/reply_parser.h"
+#include "server/scripting/lua_libs.h"
 #include "server/util/clock.h"
 #include "server/util/sha1.h"
 #include "server/util/strings.h"
@@ -354,6 +355,12 @@ void LuaEngine::Init() {
   lua_pushcfunction(L, luaopen_bit);
   lua_call(L, 0, 1);
   lua_setglobal(L, "bit");
+  lua_pushcfunction(L, OpenStructLibrary);
+  lua_call(L, 0, 1);
+  lua_setglobal(L, "struct");
+  lua_pushcfunction(L, OpenMsgpackLibrary);
+  lua_call(L, 0, 1);
+  lua_setglobal(L, "cmsgpack");
   for (const char* name : {"loadfile", "dofile"}) {
     lua_pushnil(L);
     lua_setglobal(L, name);
@@ -396,7 +403,8 @@ void LuaEngine::Init() {
   lua_setglobal(L, "redis");
 
   // The libraries are read-only too: each global table becomes an empty proxy of itself.
-  for (const char* name : {"string", "math", "table", "coroutine", "redis", "cjson", "bit"}) {
+  for (const char* name :
+       {"string", "math", "table", "coroutine", "redis", "cjson", "bit", "struct", "cmsgpack"}) {
     lua_getglobal(L, name);
     if (!lua_istable(L, -1)) {
       lua_pop(L, 1);
