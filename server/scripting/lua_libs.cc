@@ -139,8 +139,16 @@ int StructPack(lua_State* L) {
       case 'b': case 'B': case 'h': case 'H': case 'l': case 'L': case 'T': case 'i':
       case 'I': {
         lua_Number n = luaL_checknumber(L, arg++);
-        uint64_t v = n < 0 ? static_cast<uint64_t>(static_cast<int64_t>(n))
-                           : static_cast<uint64_t>(n);
+        // Out-of-range numbers (and NaN) saturate instead of being undefined casts.
+        uint64_t v = 0;
+        if (n < 0) {
+          v = n > -9223372036854775808.0 ? static_cast<uint64_t>(static_cast<int64_t>(n))
+                                         : (1ull << 63);
+        } else if (n >= 18446744073709551616.0) {
+          v = ~0ull;
+        } else if (n > 0) {
+          v = static_cast<uint64_t>(n);
+        }
         char b[kMaxIntSize];
         for (size_t i = 0; i < size; ++i) {
           b[h.little ? i : size - 1 - i] = static_cast<char>(v & 0xff);
@@ -244,7 +252,9 @@ int StructUnpack(lua_State* L) {
       case 'c':
         if (size == 0) {
           if (n == 0 || !lua_isnumber(L, -1)) luaL_error(L, "format 'c0' needs a previous size");
-          size = static_cast<size_t>(lua_tonumber(L, -1));
+          lua_Number want = lua_tonumber(L, -1);
+          size = want >= 0 && want <= static_cast<lua_Number>(ld) ? static_cast<size_t>(want)
+                                                                  : ld + 1;
           lua_pop(L, 1);
           --n;
           luaL_argcheck(L, size <= ld && pos <= ld - size, 2, "data string too short");
