@@ -220,7 +220,9 @@ def test_dump_restore_policies(make_server, binary):
     c.call("FUNCTION", "LOAD", lib("a", reg("fa", "return 'a'")))
     c.call("FUNCTION", "LOAD", lib("b", reg("fb", "return 'b'")))
     payload = c.call("FUNCTION", "DUMP")
-    assert c.call("FUNCTION", "RESTORE", payload) == RespError("ERR Library a already exists")
+    # Redis names whichever library its dict yields first; Sable goes by name
+    assert c.call("FUNCTION", "RESTORE", payload) in (
+        RespError("ERR Library a already exists"), RespError("ERR Library b already exists"))
     assert c.call("FUNCTION", "RESTORE", payload, "BOGUS") == RespError(
         "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.")
     assert c.call("FUNCTION", "RESTORE", payload, "append", "x") == RespError(
