@@ -40,8 +40,8 @@ class NetServer {
   // Flushes every connection with pending output; closes those marked for closing.
   void FlushAll();
   // While a long script holds up the loop (Redis's processEventsWhileBlocked): reads and
-  // processes what every other connection sent, and sends their replies. New connections and
-  // closes wait for the loop.
+  // processes what every other connection sent, and sends their replies. New connections are
+  // accepted here; closes wait for the loop.
   void ServeWhileBusy();
   size_t connection_count() const { return conns_.size(); }
 

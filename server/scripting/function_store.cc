@@ -44,15 +44,7 @@ bool FunctionStore::ParseMetadata(std::string_view code, std::string* name,
     *err = "ERR Invalid library metadata";
     return false;
   }
-  std::vector<std::string_view> parts;
-  std::string_view line = code.substr(0, end);
-  for (size_t i = 0; i < line.size();) {
-    while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
-    size_t j = i;
-    while (j < line.size() && !std::isspace(static_cast<unsigned char>(line[j]))) ++j;
-    if (j > i) parts.push_back(line.substr(i, j - i));
-    i = j;
-  }
+  std::vector<std::string_view> parts = SplitWords(code.substr(0, end));
   if (parts.empty()) {
     *err = "ERR Invalid library metadata";
     return false;

@@ -503,15 +503,8 @@ bool LuaEngine::ParseShebang(std::string_view body, uint32_t* flags, std::string
     *err = "ERR Invalid script shebang";
     return false;
   }
-  std::vector<std::string_view> parts;
   std::string_view line = body.substr(0, end);
-  for (size_t i = 0; i < line.size();) {
-    while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
-    size_t j = i;
-    while (j < line.size() && !std::isspace(static_cast<unsigned char>(line[j]))) ++j;
-    if (j > i) parts.push_back(line.substr(i, j - i));
-    i = j;
-  }
+  std::vector<std::string_view> parts = SplitWords(line);
   if (parts.empty() || parts[0] != "#!lua") {
     *err = "ERR Unexpected engine in script shebang: " +
            std::string(parts.empty() ? line : parts[0]);

@@ -1,5 +1,6 @@
 // Lua scripting (EVAL and friends) on Debian's Lua 5.1, the version Redis embeds. One
-// interpreter per server, on the loop thread: a script runs to completion like any command.
+// interpreter per server, on the loop thread; past busy-reply-threshold a running script
+// serves the other clients (they get BUSY).
 // Scripts are cached by SHA1; redis.call runs commands through the server's own Call as a
 // socketless client, so statistics, keyspace events and propagation are those of the commands
 // (their effects reach the AOF and replicas wrapped in MULTI/EXEC, never the EVAL itself).

@@ -1,6 +1,8 @@
 // Small string helpers shared by command parsing and configuration.
 #pragma once
 
+#include <vector>
+
 #include <cctype>
 #include <string>
 #include <string_view>
@@ -24,6 +26,19 @@ inline std::string ToLower(std::string_view s) {
   std::string out(s);
   for (char& ch : out) ch = AsciiLower(ch);
   return out;
+}
+
+// The whitespace-separated words of `line` (views into it).
+inline std::vector<std::string_view> SplitWords(std::string_view line) {
+  std::vector<std::string_view> words;
+  for (size_t i = 0; i < line.size();) {
+    while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
+    size_t j = i;
+    while (j < line.size() && !std::isspace(static_cast<unsigned char>(line[j]))) ++j;
+    if (j > i) words.push_back(line.substr(i, j - i));
+    i = j;
+  }
+  return words;
 }
 
 }  // namespace sable
