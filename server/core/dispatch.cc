@@ -148,7 +148,9 @@ void Server::RejectCommand(Client* c, std::string_view error) {
 }
 
 void Server::ProcessCommand(Client* c, std::vector<std::string_view>& args) {
-  RefreshCachedTime();
+  // Not while a busy script serves other clients from inside itself: its clock stays frozen at
+  // its start, as every key it touches must see one instant.
+  if (busy_script_ == nullptr) RefreshCachedTime();
   c->last_interaction_ms = CachedMs();
   // CLIENT REPLY OFF/SKIP: the command runs, rejections included, but what it says is dropped.
   // SKIP lasts one command; CLIENT REPLY SKIP arms it for the command after itself. A command
@@ -223,11 +225,6 @@ void Server::ProcessCommand(Client* c, std::vector<std::string_view>& args) {
     RejectCommand(c, "ERR Command not allowed inside a transaction");
     return;
   }
-  if (busy_script_ != nullptr && !(cmd->flags & kCmdAllowBusy)) {
-    ++cmd->rejected_calls;
-    RejectCommand(c, busy_script_->BusyError());
-    return;
-  }
   // Cluster redirection, once here for every command with keys (and EXEC, for what it
   // queued). Never for our primary's stream or an AOF replay: those apply what was accepted.
   if (cluster_ && !c->is_master && !loading_ &&
@@ -284,6 +281,12 @@ void Server::ProcessCommand(Client* c, std::vector<std::string_view>& args) {
     RejectCommand(c, "ERR Can't execute '" + cmd->name +
                          "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
                          "allowed in this context");
+    return;
+  }
+  // After the redirect and the other refusals, as Redis orders them.
+  if (busy_script_ != nullptr && !(cmd->flags & kCmdAllowBusy)) {
+    ++cmd->rejected_calls;
+    RejectCommand(c, busy_script_->BusyError());
     return;
   }
   // Before MULTI queueing, as in Redis: even queueing a write waits for PAUSE WRITE to end.
@@ -360,6 +363,9 @@ void Server::Call(Client* c, const CommandSpec* cmd, std::vector<std::string_vie
 void Server::PropagatePending() {
   std::vector<PendingOp> ops;
   ops.swap(pending_ops_);
+  // A script ended by SHUTDOWN NOSAVE: Redis exits inside it, so what it wrote never reaches
+  // the AOF or the replicas.
+  if (exiting_) return;
   // Several effects of one execution unit (EXEC, or a command with several) are applied
   // atomically downstream: Redis wraps them in MULTI/EXEC, a single one goes alone.
   bool wrap = ops.size() > 1;

@@ -369,7 +369,10 @@ Server::ShutdownResult Server::BeginShutdown(Client* client, ShutdownOptions opt
     return ShutdownResult::kWaiting;
   }
   spdlog::warn("User requested shutdown...");
-  if (!opts.now && cfg().shutdown_timeout != 0 && !repl_primary_->ReplicasInSync()) {
+  // A busy script holds the loop, so no timer could end the wait: from inside one (SHUTDOWN
+  // NOSAVE) the server stops at once.
+  if (!opts.now && busy_script_ == nullptr && cfg().shutdown_timeout != 0 &&
+      !repl_primary_->ReplicasInSync()) {
     shutdown_opts_ = opts;
     shutdown_deadline_ms_ = WallMs() + static_cast<int64_t>(cfg().shutdown_timeout) * 1000;
     repl_primary_->RequestAcks();

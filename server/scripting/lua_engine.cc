@@ -13,6 +13,7 @@ int luaopen_bit(lua_State* L);
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "cluster/cluster.h"
@@ -246,10 +247,12 @@ int ErrorHandler(lua_State* L) {
     ++level;
   }
   if (lua_getstack(L, level, &ar) && lua_getinfo(L, "Sl", &ar)) {
+    lua_pushstring(L, "source");
     lua_pushstring(L, ar.source);
-    lua_setfield(L, 1, "source");
+    lua_rawset(L, 1);
+    lua_pushstring(L, "line");
     lua_pushinteger(L, ar.currentline);
-    lua_setfield(L, 1, "line");
+    lua_rawset(L, 1);
   }
   return 1;
 }
@@ -290,18 +293,69 @@ std::string FormatNumber(lua_Number n) {
   return std::string(buf, r.ptr);
 }
 
+// A number reply: truncated toward zero, as Redis's (long long) cast; a NaN or a value out of
+// range gives what that cast gives on x86 (INT64_MIN) instead of undefined behaviour.
+int64_t TruncateToInteger(lua_Number n) {
+  if (!(n > -9223372036854775808.0 && n < 9223372036854775808.0)) {
+    return std::numeric_limits<int64_t>::min();
+  }
+  return static_cast<int64_t>(n);
+}
+
+// Pushes t[name] of the table at idx without metamethods: the tables read outside a pcall (a
+// script's result, its error) are the script's own, and may carry hostile metatables.
+void RawField(lua_State* L, int idx, const char* name) {
+  lua_pushvalue(L, idx);
+  lua_pushstring(L, name);
+  lua_rawget(L, -2);
+  lua_remove(L, -2);
+}
+
+// The number of entries of the table on top of the stack (lua_next does not call metamethods).
+size_t CountEntries(lua_State* L) {
+  size_t n = 0;
+  lua_pushnil(L);
+  while (lua_next(L, -2) != 0) {
+    lua_pop(L, 1);
+    ++n;
+  }
+  return n;
+}
+
+// {verbatim_string={format=, string=}} on top of the stack as a verbatim reply, the format cut
+// or padded with spaces to Redis's three characters. False if the table is not one.
+bool SendVerbatimResult(lua_State* L, ReplyBuilder& rb) {
+  RawField(L, -1, "verbatim_string");
+  bool sent = false;
+  if (lua_type(L, -1) == LUA_TTABLE) {
+    RawField(L, -1, "format");
+    RawField(L, -2, "string");
+    if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TSTRING) {
+      size_t len = 0;
+      std::string format(lua_tostring(L, -2));
+      format.resize(3, ' ');
+      const char* text = lua_tolstring(L, -1, &len);
+      rb.SendVerbatim(format, std::string_view(text, len));
+      sent = true;
+    }
+    lua_pop(L, 2);
+  }
+  lua_pop(L, 1);
+  return sent;
+}
+
 // The error on top of the stack after a failed pcall: the ErrorHandler's {err, source, line}
 // table, or a plain message.
 std::string ErrorText(lua_State* L, std::string* source, long long* line) {
   std::string msg = "ERR unknown error";
   if (lua_istable(L, -1)) {
-    lua_getfield(L, -1, "err");
+    RawField(L, -1, "err");
     if (lua_isstring(L, -1)) msg = lua_tostring(L, -1);
     lua_pop(L, 1);
-    lua_getfield(L, -1, "source");
+    RawField(L, -1, "source");
     if (lua_isstring(L, -1)) *source = lua_tostring(L, -1);
     lua_pop(L, 1);
-    lua_getfield(L, -1, "line");
+    RawField(L, -1, "line");
     if (lua_isnumber(L, -1)) *line = static_cast<long long>(lua_tonumber(L, -1));
     lua_pop(L, 1);
   } else if (lua_isstring(L, -1)) {
@@ -813,10 +867,12 @@ void LuaEngine::PushReply(lua_State* L, const RespValue& v) {
 
 // The script's return value as the reply, as Redis converts it: numbers become integers
 // (truncated), strings bulk strings, true 1, false and nil a null, {ok=} a status, {err=} an
-// error, and any other table an array up to its first nil.
+// error, {double=}, {big_number=}, {verbatim_string=}, {map=} and {set=} the RESP3 types (in
+// either protocol, as Redis), and any other table an array up to its first nil. Fields are read
+// raw: a script's metatables never run here.
 void LuaEngine::SendResult(lua_State* L, CommandContext& ctx, int depth) {
   ReplyBuilder& rb = ctx.rb;
-  if (depth > 1000 || !lua_checkstack(L, 4)) {
+  if (depth > 1000 || !lua_checkstack(L, 8)) {
     rb.SendError("ERR reached lua stack limit");
     return;
   }
@@ -835,7 +891,7 @@ void LuaEngine::SendResult(lua_State* L, CommandContext& ctx, int depth) {
       }
       return;
     case LUA_TNUMBER:
-      rb.SendLong(static_cast<int64_t>(lua_tonumber(L, -1)));
+      rb.SendLong(TruncateToInteger(lua_tonumber(L, -1)));
       return;
     case LUA_TTABLE:
       break;
@@ -843,7 +899,7 @@ void LuaEngine::SendResult(lua_State* L, CommandContext& ctx, int depth) {
       rb.SendNull();
       return;
   }
-  lua_getfield(L, -1, "err");
+  RawField(L, -1, "err");
   if (lua_type(L, -1) == LUA_TSTRING) {
     std::string err = lua_tostring(L, -1);
     lua_pop(L, 1);
@@ -852,7 +908,7 @@ void LuaEngine::SendResult(lua_State* L, CommandContext& ctx, int depth) {
     return;
   }
   lua_pop(L, 1);
-  lua_getfield(L, -1, "ok");
+  RawField(L, -1, "ok");
   if (lua_type(L, -1) == LUA_TSTRING) {
     std::string ok = lua_tostring(L, -1);
     lua_pop(L, 1);
@@ -863,16 +919,55 @@ void LuaEngine::SendResult(lua_State* L, CommandContext& ctx, int depth) {
     return;
   }
   lua_pop(L, 1);
-  if (resp3_) {
-    lua_getfield(L, -1, "double");
-    if (lua_type(L, -1) == LUA_TNUMBER) {
-      double d = lua_tonumber(L, -1);
+  RawField(L, -1, "double");
+  if (lua_type(L, -1) == LUA_TNUMBER) {
+    double d = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    rb.SendDouble(d);
+    return;
+  }
+  lua_pop(L, 1);
+  RawField(L, -1, "big_number");
+  if (lua_type(L, -1) == LUA_TSTRING) {
+    size_t len = 0;
+    const char* s = lua_tolstring(L, -1, &len);
+    std::string digits(s, len);
+    lua_pop(L, 1);
+    for (char& ch : digits) {
+      if (ch == '\r' || ch == '\n') ch = ' ';
+    }
+    rb.SendBigNumber(digits);
+    return;
+  }
+  lua_pop(L, 1);
+  if (SendVerbatimResult(L, rb)) return;
+  RawField(L, -1, "map");
+  if (lua_type(L, -1) == LUA_TTABLE) {
+    rb.StartMap(CountEntries(L));
+    lua_pushnil(L);
+    while (lua_next(L, -2) != 0) {  // the map at -3, key at -2, value at -1
+      lua_pushvalue(L, -2);
+      SendResult(L, ctx, depth + 1);
       lua_pop(L, 1);
-      rb.SendDouble(d);
-      return;
+      SendResult(L, ctx, depth + 1);
+      lua_pop(L, 1);
     }
     lua_pop(L, 1);
+    return;
   }
+  lua_pop(L, 1);
+  RawField(L, -1, "set");
+  if (lua_type(L, -1) == LUA_TTABLE) {
+    rb.StartSet(CountEntries(L));
+    lua_pushnil(L);
+    while (lua_next(L, -2) != 0) {  // a member is a key; its value is ignored
+      lua_pop(L, 1);
+      SendResult(L, ctx, depth + 1);
+    }
+    lua_pop(L, 1);
+    return;
+  }
+  lua_pop(L, 1);
   size_t n = 0;
   for (;;) {
     lua_rawgeti(L, -1, static_cast<int>(n + 1));
@@ -1013,10 +1108,11 @@ void LuaEngine::Execute(CommandContext& ctx, int ref, uint32_t flags, const std:
 bool LuaEngine::RegisterLibrary(std::string_view body, int64_t timeout_ms,
                                 std::vector<Function>* out, std::string* err) {
   lua_State* L = L_;
+  const int base = lua_gettop(L);
   lua_pushcfunction(L, ErrorHandler);
   if (luaL_loadbuffer(L, body.data(), body.size(), "@user_function") != 0) {
     *err = std::string("ERR Error compiling function: ") + lua_tostring(L, -1);
-    lua_settop(L, 0);
+    lua_settop(L, base);
     return false;
   }
   ViewGlobals(load_globals_ref_);
@@ -1025,7 +1121,7 @@ bool LuaEngine::RegisterLibrary(std::string_view body, int64_t timeout_ms,
     g_load_deadline_us = MonoUs() + timeout_ms * 1000;
     lua_sethook(L, LoadTimeoutHook, LUA_MASKCOUNT, 100000);
   }
-  int rc = lua_pcall(L, 0, 0, 1);
+  int rc = lua_pcall(L, 0, 0, base + 1);
   lua_sethook(L, nullptr, 0, 0);
   loading_ = nullptr;
   ViewGlobals(globals_ref_);
@@ -1037,7 +1133,7 @@ bool LuaEngine::RegisterLibrary(std::string_view body, int64_t timeout_ms,
     for (const Function& fn : *out) Release(fn);
     out->clear();
   }
-  lua_settop(L, 0);
+  lua_settop(L, base);
   return ok;
 }
 

@@ -19,6 +19,7 @@ extern "C" {
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <utility>
 
@@ -37,6 +38,22 @@ struct Header {
 };
 
 std::string g_struct_buf;
+
+// A scratch buffer keeps its capacity between calls, up to a bound: one huge pack must not pin
+// its memory for the server's life.
+void TrimScratch(std::string* buf) {
+  constexpr size_t kKeep = 64 * 1024;
+  if (buf->capacity() > kKeep) std::string().swap(*buf);
+}
+
+// double to float as the hardware rounds it, without the undefined behaviour of a cast out of
+// range: beyond FLT_MAX (after rounding) the result is an infinity of the same sign.
+float NarrowToFloat(double d) {
+  constexpr double kRoundsToMax = 3.4028235677973366e38;  // FLT_MAX + half an ulp
+  if (d >= kRoundsToMax) return std::numeric_limits<float>::infinity();
+  if (d <= -kRoundsToMax) return -std::numeric_limits<float>::infinity();
+  return static_cast<float>(d);
+}
 
 int GetNum(lua_State* L, const char** fmt, int def) {
   if (!std::isdigit(static_cast<unsigned char>(**fmt))) return def;
@@ -161,7 +178,7 @@ int StructPack(lua_State* L) {
         g_struct_buf.push_back('\0');
         break;
       case 'f': {
-        float f = static_cast<float>(luaL_checknumber(L, arg++));
+        float f = NarrowToFloat(luaL_checknumber(L, arg++));
         PutBytes(&f, size, h.little);
         break;
       }
@@ -189,6 +206,7 @@ int StructPack(lua_State* L) {
     total += size;
   }
   lua_pushlstring(L, g_struct_buf.data(), g_struct_buf.size());
+  TrimScratch(&g_struct_buf);
   return 1;
 }
 
@@ -347,7 +365,7 @@ void EncodeNumber(lua_Number n) {
     EncodeInteger(static_cast<int64_t>(n));
     return;
   }
-  float f = static_cast<float>(n);
+  float f = NarrowToFloat(n);
   if (static_cast<double>(f) == n) {
     uint32_t bits;
     std::memcpy(&bits, &f, 4);
@@ -477,6 +495,7 @@ int MsgpackPack(lua_State* L) {
     EncodeValue(L, 0);
   }
   lua_pushlstring(L, g_pack_buf.data(), g_pack_buf.size());
+  TrimScratch(&g_pack_buf);
   return 1;
 }
 
