@@ -5,6 +5,7 @@
 #include "server/commands/register.h"
 #include "server/core/context.h"
 #include "server/core/server.h"
+#include "server/net/connection.h"
 #include "server/scripting/lua_engine.h"
 #include "server/util/strings.h"
 
@@ -47,6 +48,28 @@ void CmdScriptFlush(CommandContext& ctx) {
 }
 
 void CmdScriptKill(CommandContext& ctx) { LuaEngine::KillCommand(ctx, true); }
+
+// SCRIPT DEBUG YES|SYNC|NO. Refused while replies are pending (a pipeline, EXEC), as Redis: the
+// session takes the socket over and must not interleave with them.
+void CmdScriptDebug(CommandContext& ctx) {
+  net::Connection* conn = ctx.client->conn();
+  if (conn == nullptr || !conn->out().empty()) {
+    ctx.rb.SendError("ERR SCRIPT DEBUG must be called outside a pipeline");
+    return;
+  }
+  std::string_view mode = ctx.arg(2);
+  if (EqualsNoCase(mode, "no")) {
+    ctx.client->script_debug = Client::Debug::kOff;
+  } else if (EqualsNoCase(mode, "yes")) {
+    ctx.client->script_debug = Client::Debug::kForked;
+  } else if (EqualsNoCase(mode, "sync")) {
+    ctx.client->script_debug = Client::Debug::kSync;
+  } else {
+    ctx.rb.SendError("ERR Use SCRIPT DEBUG YES/SYNC/NO");
+    return;
+  }
+  ctx.rb.SendOk();
+}
 
 void CmdScriptHelp(CommandContext& ctx) {
   static const char* const kLines[] = {
@@ -106,6 +129,7 @@ void RegisterScriptCommands(CommandRegistry& r) {
       "Check existence of scripts in the script cache.");
   sub("flush", -2, kSub | kCmdMayReplicate, CmdScriptFlush, "2.6.0",
       "Remove all the scripts from the script cache.");
+  sub("debug", 3, kSub, CmdScriptDebug, "3.2.0", "Set the debug mode for executed scripts.");
   sub("kill", 2, kSub | kCmdAllowBusy, CmdScriptKill, "2.6.0",
       "Kill the script currently in execution.");
   sub("help", 2, kCmdLoading | kCmdStale, CmdScriptHelp, "5.0.0", "Show helpful text about the different subcommands");

@@ -94,6 +94,10 @@ class Client : public Subscriber {
   bool asking = false;
   bool readonly = false;
 
+  // SCRIPT DEBUG: the next EVAL runs under the Lua debugger, forked (YES) or blocking (SYNC).
+  enum class Debug : uint8_t { kOff, kForked, kSync };
+  Debug script_debug = Debug::kOff;
+
   // MULTI/EXEC state.
   bool in_multi = false;
   bool multi_error = false;       // a queued command was refused: EXEC answers EXECABORT

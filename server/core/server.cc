@@ -340,6 +340,7 @@ void Server::Cron() {
     stats_.ops_sample_count = stats_.commands_processed;
   }
   child_.Poll();
+  if (lua_) lua_->ReapDebugSessions();
   for (auto& hook : cron_hooks_) hook();
   ++cron_loops_;
   if (shutdown_in_progress() &&
@@ -356,6 +357,7 @@ std::string Server::PrepareShutdown(bool save, bool nosave, bool force) {
   }
   if (!first_error.empty() && !force) return first_error;
   child_.Kill();
+  if (lua_) lua_->KillDebugSessions();
   return "";
 }
 
@@ -572,6 +574,7 @@ void Server::Notify(int type, std::string_view event, std::string_view key, int 
 }
 
 void Server::Propagate(int db, const std::vector<std::string_view>& argv, int targets) {
+  if (debug_child_) return;
   for (auto& [sink_targets, sink] : sinks_) {
     if (sink_targets & targets) sink(db, argv);
   }

@@ -176,6 +176,8 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   void ServeWhileBusy() { net_.ServeWhileBusy(); }
   // RequestShutdown was called: the loop ends as soon as control returns to it.
   bool exiting() const { return exiting_; }
+  // In the child of a forked Lua debugging session: nothing it does reaches the AOF or replicas.
+  void BecomeDebugChild() { debug_child_ = true; }
 
   // The forked child (BGSAVE, BGREWRITEAOF); cron reaps it.
   ChildProcess& child() { return child_; }
@@ -307,6 +309,7 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   std::unique_ptr<FunctionStore> functions_;
   LuaEngine* busy_script_ = nullptr;
   bool exiting_ = false;
+  bool debug_child_ = false;
   int propagate_mask_ = kPropagateAll;
   std::unique_ptr<cluster::SlotIndex> slot_index_;
   std::unique_ptr<cluster::Cluster> cluster_;

@@ -9,6 +9,11 @@ int luaopen_bit(lua_State* L);
 }
 
 #include <spdlog/spdlog.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
 
 #include <cctype>
 #include <charconv>
@@ -22,8 +27,10 @@ int luaopen_bit(lua_State* L);
 #include "server/core/server.h"
 #include "server/repl/replica.h"
 #include "server/resp/errors.h"
+#include "server/net/connection.h"
 #include "server/resp/output_buffer.h"
 #include "server/resp/reply_parser.h"
+#include "server/scripting/lua_debugger.h"
 #include "server/scripting/lua_libs.h"
 #include "server/util/clock.h"
 #include "server/util/sha1.h"
@@ -156,12 +163,28 @@ int RedisReplicateCommands(lua_State* L) {
   return 1;
 }
 
+// redis.breakpoint(): true, and a stop at the next line, inside a debugging session.
 int RedisBreakpoint(lua_State* L) {
-  lua_pushboolean(L, 0);  // no debugger session
+  bool debugging = Ldb().active();
+  if (debugging) Ldb().Breakpoint();
+  lua_pushboolean(L, debugging ? 1 : 0);
   return 1;
 }
 
-int RedisNoop(lua_State*) { return 0; }
+// redis.debug(...): a "<debug>" line in the debugger console, nothing outside a session.
+int RedisDebug(lua_State* L) {
+  if (Ldb().active()) Ldb().LogDebugCall(L);
+  return 0;
+}
+
+// The hook of a script under the debugger. Whatever the session held is freed before an
+// error is raised here (longjmp skips destructors).
+void LdbHook(lua_State* L, lua_Debug* ar) {
+  LuaDebugger::Stop stop = Ldb().OnHook(L, ar);
+  if (stop == LuaDebugger::Stop::kNone) return;
+  PushErrorTable(L, LuaDebugger::StopMessage(stop));
+  lua_error(L);
+}
 
 int RedisRegisterFunction(lua_State* L) { return EngineOf(L)->LuaRegisterFunction(L); }
 
@@ -433,7 +456,7 @@ void LuaEngine::Init() {
       {"sha1hex", RedisSha1Hex},       {"error_reply", RedisErrorReply},
       {"status_reply", RedisStatusReply}, {"log", RedisLog},
       {"replicate_commands", RedisReplicateCommands}, {"breakpoint", RedisBreakpoint},
-      {"debug", RedisNoop}};
+      {"debug", RedisDebug}};
   for (auto [name, fn] : kFunctions) {
     lua_pushcfunction(L, fn);
     lua_setfield(L, -2, name);
@@ -732,6 +755,10 @@ int LuaEngine::LuaCall(lua_State* L, bool raise) {
 
 bool LuaEngine::CallCommand(lua_State* L) {
   auto fail = [L](std::string_view error) {
+    // The debugger shows the message as Redis raises it: without the ERR of our tables.
+    if (Ldb().stepping()) {
+      Ldb().LogError(error.starts_with("ERR ") ? error.substr(4) : "-" + std::string(error));
+    }
     PushErrorTable(L, error);
     return true;
   };
@@ -754,6 +781,7 @@ bool LuaEngine::CallCommand(lua_State* L) {
       return fail("ERR Lua redis lib command arguments must be strings or integers");
     }
   }
+  if (Ldb().stepping()) Ldb().LogCommand(argv);
   std::string error;
   const CommandSpec* cmd = server_->Lookup(argv);
   if (cmd == nullptr || cmd->handler == nullptr) {
@@ -780,8 +808,16 @@ bool LuaEngine::CallCommand(lua_State* L) {
   out_->Clear();
   RespValue v;
   if (ParseReply(reply, &v) <= 0) return fail("ERR reply of the command could not be read");
-  if (v.type == RespValue::Type::kError) return fail(v.str);
+  if (v.type == RespValue::Type::kError) {
+    if (Ldb().stepping()) {
+      Ldb().LogError("-" + v.str);
+      Ldb().LogReply(reply);
+    }
+    PushErrorTable(L, v.str);
+    return true;
+  }
   PushReply(L, v);
+  if (Ldb().stepping()) Ldb().LogReply(reply);
   return false;
 }
 
@@ -1005,6 +1041,12 @@ bool LuaEngine::ParseNumKeys(CommandContext& ctx, std::string_view bad, size_t* 
 }
 
 void LuaEngine::Run(CommandContext& ctx, bool by_sha, bool read_only) {
+  const bool debug = ctx.client->script_debug != Client::Debug::kOff;
+  if (debug && by_sha) {
+    ctx.rb.SendError(ctx.arg(1).size() != 40 ? "NOSCRIPT No matching script. Please use EVAL."
+                                             : "ERR Please use EVAL instead of EVALSHA for debugging");
+    return;
+  }
   size_t numkeys = 0;
   if (!ParseNumKeys(ctx, errors::kNotInteger, &numkeys)) return;
   std::string sha;
@@ -1026,7 +1068,72 @@ void LuaEngine::Run(CommandContext& ctx, bool by_sha, bool read_only) {
     ctx.rb.SendError("NOSCRIPT No matching script. Please use EVAL.");
     return;
   }
+  if (debug) {
+    RunDebugged(ctx, it->second, sha, numkeys, read_only);
+    return;
+  }
   Execute(ctx, it->second.ref, it->second.flags, sha, numkeys, read_only, false);
+}
+
+void LuaEngine::RunDebugged(CommandContext& ctx, const Script& script, const std::string& sha,
+                            size_t numkeys, bool read_only) {
+  Client* c = ctx.client;
+  net::Connection* conn = c->conn();
+  bool forked = c->script_debug == Client::Debug::kForked;
+  if (conn == nullptr || Ldb().active()) {
+    ctx.rb.SendError("ERR a Lua debugging session is already running");
+    return;
+  }
+  if (forked) {
+    pid_t pid = fork();
+    if (pid < 0) {
+      ctx.rb.SendError(std::string("ERR Fork() failed: can't run EVAL in debugging mode: ") +
+                       std::strerror(errno));
+      c->script_debug = Client::Debug::kOff;
+      return;
+    }
+    if (pid > 0) {
+      // The child owns the session (and the socket): the server lets go of the client.
+      spdlog::warn("Redis forked for debugging eval");
+      debug_children_.push_back(pid);
+      conn->Close();
+      return;
+    }
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGUSR1, SIG_DFL);
+    server_->BecomeDebugChild();
+  } else {
+    spdlog::warn("Redis synchronous debugging eval session started");
+  }
+  // The EVAL's reply follows the session's last logs on the socket, so it is built aside.
+  OutputBuffer reply;
+  OutputBuffer* saved = ctx.rb.buffer();
+  ctx.rb.set_buffer(&reply);
+  Ldb().Start(conn->fd(), script.body, server_->cfg().busy_reply_threshold);
+  Execute(ctx, script.ref, script.flags, sha, numkeys, read_only, false);
+  ctx.rb.set_buffer(saved);
+  Ldb().End(reply.ToString());
+  if (forked) {
+    spdlog::warn("Lua debugging session child exiting");
+    _exit(0);
+  }
+  spdlog::warn("Redis synchronous debugging eval session ended");
+  c->script_debug = Client::Debug::kOff;
+  conn->Close();  // the end of the session, as in Redis
+}
+
+void LuaEngine::ReapDebugSessions() {
+  std::erase_if(debug_children_, [](pid_t pid) { return waitpid(pid, nullptr, WNOHANG) != 0; });
+}
+
+void LuaEngine::KillDebugSessions() {
+  for (pid_t pid : debug_children_) {
+    spdlog::warn("Killing debugging session {}", pid);
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+  }
+  debug_children_.clear();
 }
 
 void LuaEngine::Call(CommandContext& ctx, const Function& fn, bool read_only) {
@@ -1069,17 +1176,19 @@ void LuaEngine::Execute(CommandContext& ctx, int ref, uint32_t flags, const std:
   busy_ = wrote_ = kill_ = false;
   running_name_ = name;
   // What a master or the AOF sends runs to its end unwatched, as nothing may stop it.
-  bool watched = server_->cfg().busy_reply_threshold > 0 && !ctx.client->is_master &&
-                 !server_->loading();
+  // Under the debugger its hook stops the script instead, and nothing else is served.
+  bool debugging = mode_ == Mode::kEval && Ldb().active();
+  bool watched = !debugging && server_->cfg().busy_reply_threshold > 0 &&
+                 !ctx.client->is_master && !server_->loading();
   if (watched) {
     g_hooked = this;
     lua_sethook(L, BusyHook, LUA_MASKCOUNT, 100000);
+  } else if (debugging) {
+    lua_sethook(L, LdbHook, LUA_MASKLINE | LUA_MASKCOUNT, 100000);
   }
   int rc = lua_pcall(L, as_function ? 2 : 0, 1, handler);
-  if (watched) {
-    lua_sethook(L, nullptr, 0, 0);
-    g_hooked = nullptr;
-  }
+  if (watched || debugging) lua_sethook(L, nullptr, 0, 0);
+  if (watched) g_hooked = nullptr;
   if (busy_) {
     server_->set_busy_script(nullptr);
     busy_ = false;

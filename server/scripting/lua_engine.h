@@ -72,6 +72,9 @@ class LuaEngine {
   size_t scripts_memory() const;
   // EVAL, EVALSHA, EVAL_RO, EVALSHA_RO: argv[1] is the body (or digest), argv[2] numkeys.
   void Run(CommandContext& ctx, bool by_sha, bool read_only);
+  // The forked debugging sessions (SCRIPT DEBUG YES): reaped when they end, killed at shutdown.
+  void ReapDebugSessions();
+  void KillDebugSessions();
 
   // Functions mode. Runs a library's code (what follows its shebang line) with only the load
   // API in reach; *out gets the functions it registered. False with *err set to the reply;
@@ -161,7 +164,12 @@ class LuaEngine {
   bool ClusterAllows(const CommandSpec* cmd, const std::vector<std::string_view>& argv,
                      std::string* error);
 
+  // EVAL under SCRIPT DEBUG: a session of the Lua debugger, in a child or in the server.
+  void RunDebugged(CommandContext& ctx, const Script& script, const std::string& sha,
+                   size_t numkeys, bool read_only);
+
   std::unordered_map<std::string, Script> scripts_;  // by sha
+  std::vector<int> debug_children_;  // pids of forked debugging sessions
   // The script running now.
   CommandContext* caller_ = nullptr;
   bool read_only_ = false;
