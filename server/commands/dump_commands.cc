@@ -11,6 +11,7 @@
 #include "server/persist/rdb_reader.h"
 #include "server/persist/rdb_writer.h"
 #include "server/resp/errors.h"
+#include "server/store/access_stamp.h"
 #include "server/util/clock.h"
 #include "server/util/numbers.h"
 #include "server/util/strings.h"
@@ -129,7 +130,9 @@ void CmdRestore(CommandContext& ctx) {
   }
   db.Add(e);
   if (ttl > 0) db.SetExpire(e, ttl);
-  if (a.idle_s >= 0) {
+  // IDLETIME sets an LRU stamp, FREQ an LFU counter: each only under its kind of policy.
+  if (a.freq >= 0 && access::lfu()) e->set_lru(access::WithCounter(static_cast<uint8_t>(a.freq)));
+  if (a.idle_s >= 0 && !access::lfu()) {
     int64_t clock = LruClock();
     int64_t abs = clock - a.idle_s;
     if (abs < 0) abs += kLruClockMax;

@@ -278,7 +278,7 @@ void StatsSection(CommandContext& ctx, InfoWriter& w) {
   w.FieldF("expired_stale_perc", "%.2f", static_cast<double>(st.expired_stale_perc));
   w.Field("expired_time_cap_reached_count", "0");
   w.Field("expire_cycle_cpu_milliseconds", "0");
-  w.Field("evicted_keys", "0");
+  w.FieldU("evicted_keys", ctx.server.evictor().evicted_keys());
   w.FieldU("evicted_clients", st.evicted_clients);
   w.Field("total_eviction_exceeded_time", "0");
   w.Field("current_eviction_exceeded_time", "0");

@@ -14,6 +14,7 @@
 #include "server/core/server.h"
 #include "server/persist/rdb_persistence.h"
 #include "server/resp/errors.h"
+#include "server/store/access_stamp.h"
 #include "server/util/clock.h"
 #include "server/util/glob.h"
 #include "server/util/numbers.h"
@@ -438,9 +439,6 @@ void CmdObjectIdletime(CommandContext& ctx) {
   ctx.rb.SendLong(static_cast<int64_t>(LruIdleSeconds(e->lru())));
 }
 
-// The counter Redis gives a new key under an LFU policy (LFU_INIT_VAL).
-constexpr int64_t kLfuInitVal = 5;
-
 void CmdObjectFreq(CommandContext& ctx) {
   Entry* e = ObjectLookup(ctx);
   if (e == nullptr) return;
@@ -451,9 +449,7 @@ void CmdObjectFreq(CommandContext& ctx) {
         "to adjust.");
     return;
   }
-  // Entries keep an LRU stamp only, no access counter, so every key reports the counter a
-  // fresh key starts with.
-  ctx.rb.SendLong(kLfuInitVal);
+  ctx.rb.SendLong(access::LfuCounter(e->lru()));
 }
 
 void CmdObjectHelp(CommandContext& ctx) {

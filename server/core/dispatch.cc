@@ -45,6 +45,13 @@ bool QueuedWrites(const Client* c) {
   return false;
 }
 
+bool QueuedDenyOom(const Client* c) {
+  for (const QueuedCommand& q : c->queued) {
+    if (q.cmd->flags & kCmdDenyOom) return true;
+  }
+  return false;
+}
+
 bool RunsImmediatelyInMulti(const CommandSpec* cmd) {
   const std::string& n = cmd->name;
   return n == "exec" || n == "discard" || n == "multi" || n == "watch" || n == "quit" ||
@@ -241,6 +248,21 @@ void Server::ProcessCommand(Client* c, std::vector<std::string_view>& args) {
         UnwatchAll(c);
       }
       RejectCommand(c, err);
+      return;
+    }
+  }
+  // maxmemory: evict first, then refuse what may grow memory, after the redirect as Redis
+  // orders it. Never our primary's stream or an AOF replay, nor from inside a busy script.
+  out_of_memory_ = false;
+  if (cfg().maxmemory != 0 && !c->is_master && !loading_ && busy_script_ == nullptr) {
+    out_of_memory_ = evictor_.Perform() == Evictor::Result::kFail;
+    // Queueing in MULTI grows memory too: only EXEC, DISCARD, QUIT and RESET pass.
+    bool reject = (cmd->flags & kCmdDenyOom) || (cmd == exec_cmd_ && QueuedDenyOom(c)) ||
+                  (c->in_multi && cmd != exec_cmd_ && cmd->name != "discard" &&
+                   cmd->name != "quit" && cmd->name != "reset");
+    if (out_of_memory_ && reject) {
+      ++cmd->rejected_calls;
+      RejectCommand(c, errors::kOom);
       return;
     }
   }

@@ -19,6 +19,7 @@
 #include "server/resp/errors.h"
 #include "server/scripting/function_store.h"
 #include "server/scripting/lua_engine.h"
+#include "server/store/access_stamp.h"
 #include "server/util/clock.h"
 #include "server/util/numbers.h"
 #include "server/util/random.h"
@@ -145,6 +146,9 @@ void Server::ApplyRuntimeConfig() {
   net_.set_query_buffer_limit(c.client_query_buffer_limit);
   net_.set_max_bulk_len(c.proto_max_bulk_len);
   net_.set_tcp_keepalive(c.tcp_keepalive);
+  bool lfu = c.maxmemory_policy == MaxmemoryPolicy::kAllkeysLfu ||
+             c.maxmemory_policy == MaxmemoryPolicy::kVolatileLfu;
+  access::Configure(lfu, c.lfu_log_factor, c.lfu_decay_time);
 }
 
 void Server::RegisterConfigHooks() {
@@ -155,6 +159,9 @@ void Server::RegisterConfigHooks() {
   config_->OnChange("client-query-buffer-limit", apply);
   config_->OnChange("proto-max-bulk-len", apply);
   config_->OnChange("tcp-keepalive", apply);
+  for (const char* name : {"maxmemory-policy", "lfu-log-factor", "lfu-decay-time"}) {
+    config_->OnChange(name, apply);
+  }
   // CONFIG SET port/bind: rebind the TCP listeners now, as Redis does. On failure Config
   // restores the old values and runs this hook again, which binds the old addresses back.
   auto rebind = [this]() -> std::optional<std::string> {
@@ -341,6 +348,7 @@ void Server::Cron() {
   }
   child_.Poll();
   if (lua_) lua_->ReapDebugSessions();
+  RefreshMemoryBaseline();
   for (auto& hook : cron_hooks_) hook();
   ++cron_loops_;
   if (shutdown_in_progress() &&
@@ -439,6 +447,38 @@ void Server::SleepMs(int64_t ms) {
   if (ms > 0) usleep(static_cast<useconds_t>(ms * 1000));
 }
 
+size_t Server::UsedMemoryFast() const {
+  if (mem_.allocatedp == nullptr) return UsedMemory();
+  int64_t delta = static_cast<int64_t>(*mem_.allocatedp - mem_.allocated) -
+                  static_cast<int64_t>(*mem_.deallocatedp - mem_.deallocated);
+  int64_t used = static_cast<int64_t>(mem_.used) + delta;
+  return used > 0 ? static_cast<size_t>(used) : 0;
+}
+
+void Server::RefreshMemoryBaseline() {
+  if (mem_.allocatedp == nullptr && mallctl) {
+    // The loop thread's own counters; read once, they stay valid for the thread's life.
+    size_t sz = sizeof(uint64_t*);
+    if (mallctl("thread.allocatedp", &mem_.allocatedp, &sz, nullptr, 0) != 0 ||
+        mallctl("thread.deallocatedp", &mem_.deallocatedp, &sz, nullptr, 0) != 0) {
+      mem_.allocatedp = mem_.deallocatedp = nullptr;
+    }
+  }
+  mem_.used = UsedMemory();
+  if (mem_.allocatedp != nullptr) {
+    mem_.allocated = *mem_.allocatedp;
+    mem_.deallocated = *mem_.deallocatedp;
+  }
+}
+
+size_t Server::MemoryNotCountedForEviction() const {
+  size_t total = 0;
+  for (const auto& [id, c] : clients_) {
+    if (c->is_replica && c->conn() != nullptr) total += c->conn()->out().allocated();
+  }
+  return total;
+}
+
 size_t Server::UsedMemory() const {
   if (mallctl) {
     uint64_t epoch = 1;
@@ -457,6 +497,7 @@ void Server::ResetStats() {
   stats_ = fresh;
   Db::hits = Db::misses = Db::expired_keys = 0;
   commands_.ResetStats();
+  evictor_.ResetStats();
 }
 
 // ---- keyspace hooks ------------------------------------------------------------------------

@@ -16,6 +16,7 @@
 #include "server/core/blocking.h"
 #include "server/core/client_pause.h"
 #include "server/core/command.h"
+#include "server/core/evictor.h"
 #include "server/core/lazy_free.h"
 #include "server/net/event_loop.h"
 #include "server/net/net_server.h"
@@ -218,6 +219,17 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
 
   // Memory as INFO reports it.
   size_t UsedMemory() const;
+  // A cheap used-memory estimate for every command: the last exact figure plus what the loop
+  // thread allocated and freed since (jemalloc's per-thread counters). RefreshMemoryBaseline
+  // takes a new exact figure (cron, and the evictor when the estimate is past the limit).
+  size_t UsedMemoryFast() const;
+  void RefreshMemoryBaseline();
+  // What maxmemory does not count: the replicas' output buffers.
+  size_t MemoryNotCountedForEviction() const;
+  Evictor& evictor() { return evictor_; }
+  // The command being processed found memory over maxmemory with nothing left to evict (what
+  // scripts check before their denyoom calls).
+  bool out_of_memory() const { return out_of_memory_; }
   // Registered by the DEBUG/SHUTDOWN family: pause the loop for ms (DEBUG SLEEP).
   void SleepMs(int64_t ms);
   // DEBUG SET-ACTIVE-EXPIRE: tests turn the background expiry cycle off to observe lazy expiry.
@@ -309,6 +321,15 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   std::unique_ptr<FunctionStore> functions_;
   LuaEngine* busy_script_ = nullptr;
   bool exiting_ = false;
+  Evictor evictor_{this};
+  bool out_of_memory_ = false;
+  struct MemoryBaseline {
+    size_t used = 0;
+    uint64_t allocated = 0;    // the loop thread's counters when `used` was read
+    uint64_t deallocated = 0;
+    uint64_t* allocatedp = nullptr;  // jemalloc's thread.allocatedp (nullptr without jemalloc)
+    uint64_t* deallocatedp = nullptr;
+  } mem_;
   bool debug_child_ = false;
   int propagate_mask_ = kPropagateAll;
   std::unique_ptr<cluster::SlotIndex> slot_index_;

@@ -640,6 +640,11 @@ bool LuaEngine::CheckFlags(CommandContext& ctx, uint32_t flags, bool read_only) 
     ctx.rb.SendError("ERR Can not execute a script with write flag using *_ro command.");
     return false;
   }
+  // Without allow-oom (which no-writes implies) the script is a denyoom command.
+  if (!(flags & (kAllowOom | kNoWrites)) && server_->out_of_memory() && !ctx.client->is_master) {
+    ctx.rb.SendError(errors::kOom);
+    return false;
+  }
   if ((flags & kNoCluster) && server_->cluster() != nullptr) {
     ctx.rb.SendError("ERR Can not run script on cluster, 'no-cluster' flag is set.");
     return false;
@@ -800,6 +805,12 @@ bool LuaEngine::CallCommand(lua_State* L) {
     }
   }
   if (!ClusterAllows(cmd, argv, &error)) return fail(error);
+  // Over maxmemory when the script started: its first write that may grow memory is refused
+  // (after a write it cannot stop half-way), unless it declared allow-oom.
+  if ((cmd->flags & kCmdDenyOom) && script_oom_ && !wrote_ && !(flags_ & kAllowOom) &&
+      !caller_->client->is_master) {
+    return fail(errors::kOom);
+  }
   if (cmd->IsWrite()) wrote_ = true;  // from now on SCRIPT KILL refuses
   server_->set_propagate_mask(repl_targets_);
   server_->Call(client_.get(), cmd, argv);
@@ -1173,6 +1184,7 @@ void LuaEngine::Execute(CommandContext& ctx, int ref, uint32_t flags, const std:
   client_->db_index = ctx.client->db_index;
   client_->is_master = ctx.client->is_master;
   start_us_ = MonoUs();
+  script_oom_ = server_->out_of_memory();
   busy_ = wrote_ = kill_ = false;
   running_name_ = name;
   // What a master or the AOF sends runs to its end unwatched, as nothing may stop it.

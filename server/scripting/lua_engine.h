@@ -147,6 +147,7 @@ class LuaEngine {
   int64_t start_us_ = 0;
   bool busy_ = false;
   bool wrote_ = false;
+  bool script_oom_ = false;  // over maxmemory when the script started
   bool kill_ = false;
   std::string running_name_;
   struct Script {

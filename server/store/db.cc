@@ -5,6 +5,7 @@
 #include <random>
 #include <string>
 
+#include "server/store/access_stamp.h"
 #include "server/store/hash_object.h"
 #include "server/util/clock.h"
 
@@ -73,7 +74,7 @@ Entry* Db::Find(std::string_view key, bool touch) {
     if (hooks_->ExpireAllowed()) DeleteExpired(e);
     return nullptr;
   }
-  if (touch) e->set_lru(LruClock());
+  if (touch) e->set_lru(access::Touch(e->lru()));
   return e;
 }
 

@@ -137,6 +137,18 @@ class Db {
   }
   // A random live key (skipping expired ones, bounded tries); nullptr when empty.
   Entry* RandomKey();
+  // Eviction sampling: up to n keys (fn(Entry*)), or keys with a TTL (fn(ExpireEntry*)), near
+  // a random spot of the table; returns how many were seen.
+  template <typename Fn>
+  size_t SampleKeys(size_t n, Fn&& fn) const {
+    return keys_->Sample(rng, n, fn);
+  }
+  // A uniformly drawn bucket's key with a TTL (volatile-random); nullptr when none.
+  ExpireEntry* RandomVolatile() { return expires_->Random(rng); }
+  template <typename Fn>
+  size_t SampleVolatile(size_t n, Fn&& fn) const {
+    return expires_->Sample(rng, n, fn);
+  }
 
   // Expires hash fields whose TTL passed (hashes due first), then samples volatile keys and
   // deletes expired ones, until the time budget runs out. Returns the number of keys removed.

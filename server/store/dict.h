@@ -203,6 +203,44 @@ class Dict {
     }
   }
 
+  // Up to `count` entries near a random spot, for eviction sampling (Redis's dictGetSomeKeys):
+  // consecutive buckets of both tables from a random index, at most count * 10 of them, so a
+  // sparse table yields fewer. fn(E*) sees each; returns how many it saw.
+  template <typename Fn>
+  size_t Sample(uint64_t (*rnd)(), size_t count, Fn&& fn) const {
+    if (size() == 0 || count == 0) return 0;
+    size_t tables = rehashing() ? 2 : 1;
+    size_t maxmask = t_[0].mask;
+    if (tables == 2 && t_[1].mask > maxmask) maxmask = t_[1].mask;
+    size_t i = rnd() & maxmask;
+    size_t seen = 0;
+    size_t empty_run = 0;
+    for (size_t steps = count * 10; steps > 0 && seen < count; --steps) {
+      for (size_t t = 0; t < tables && seen < count; ++t) {
+        const Table& table = t_[t];
+        // Buckets below the rehash index of the old table are already empty.
+        if (tables == 2 && t == 0 && i < static_cast<size_t>(rehash_idx_)) continue;
+        if (i > table.mask) continue;
+        E* e = table.buckets[i];
+        if (e == nullptr) {
+          // A long empty stretch: jump somewhere else, as Redis does.
+          if (++empty_run >= 5 && empty_run > count) {
+            i = rnd() & maxmask;
+            empty_run = 0;
+          }
+          continue;
+        }
+        empty_run = 0;
+        for (; e != nullptr && seen < count; e = Traits::Next(e)) {
+          fn(e);
+          ++seen;
+        }
+      }
+      i = (i + 1) & maxmask;
+    }
+    return seen;
+  }
+
   // Moves up to n buckets from the old table; returns true while rehashing continues.
   bool RehashSteps(size_t n) {
     if (!rehashing()) return false;

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "server/store/access_stamp.h"
 #include "server/util/clock.h"
 #include "server/util/numbers.h"
 
@@ -13,7 +14,7 @@ Entry* Entry::Allocate(std::string_view key, size_t payload) {
   if (mem == nullptr) throw std::bad_alloc();
   auto* e = reinterpret_cast<Entry*>(mem);
   e->next_ = nullptr;
-  e->set_lru(LruClock());
+  e->set_lru(access::Fresh());
   e->expire_ = 0;
   if (key.size() < kLongKey) {
     e->klen_ = static_cast<uint8_t>(key.size());
