@@ -257,10 +257,10 @@ void Server::ProcessCommand(Client* c, std::vector<std::string_view>& args) {
   if (cfg().maxmemory != 0 && !c->is_master && !loading_ && busy_script_ == nullptr) {
     out_of_memory_ = evictor_.Perform() == Evictor::Result::kFail;
     // Queueing in MULTI grows memory too: only EXEC, DISCARD, QUIT and RESET pass.
-    bool reject = (cmd->flags & kCmdDenyOom) || (cmd == exec_cmd_ && QueuedDenyOom(c)) ||
-                  (c->in_multi && cmd != exec_cmd_ && cmd->name != "discard" &&
-                   cmd->name != "quit" && cmd->name != "reset");
-    if (out_of_memory_ && reject) {
+    if (out_of_memory_ &&
+        ((cmd->flags & kCmdDenyOom) || (cmd == exec_cmd_ && QueuedDenyOom(c)) ||
+         (c->in_multi && cmd != exec_cmd_ && cmd->name != "discard" && cmd->name != "quit" &&
+          cmd->name != "reset"))) {
       ++cmd->rejected_calls;
       RejectCommand(c, errors::kOom);
       return;

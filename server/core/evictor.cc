@@ -34,10 +34,9 @@ bool RandomPolicy(MaxmemoryPolicy p) {
 
 }  // namespace
 
-uint64_t Evictor::Overshoot(bool precise) {
+uint64_t Evictor::Overshoot(uint64_t not_counted) {
   uint64_t limit = server_->cfg().maxmemory;
-  uint64_t used = precise ? server_->UsedMemory() : server_->UsedMemoryFast();
-  uint64_t not_counted = server_->MemoryNotCountedForEviction();
+  uint64_t used = server_->UsedMemoryFast();
   used = used > not_counted ? used - not_counted : 0;
   return used > limit ? used - limit : 0;
 }
@@ -48,11 +47,12 @@ Evictor::Result Evictor::Perform() {
   // A replica leaves eviction to its primary (replica-ignore-maxmemory), and a load applies all.
   if (server_->loading()) return Result::kOk;
   if (cfg.replica_ignore_maxmemory && server_->replica().is_replica()) return Result::kOk;
-  // The cheap estimate first; only past the limit is jemalloc asked for the exact figure.
-  if (Overshoot(false) == 0) return Result::kOk;
+  // The cheap estimate first (what is not counted only lowers it); only past the limit are
+  // jemalloc and the replicas' buffers asked.
+  if (Overshoot(0) == 0) return Result::kOk;
   server_->RefreshMemoryBaseline();
-  uint64_t to_free = Overshoot(false);
-  if (to_free == 0) return Result::kOk;
+  const uint64_t not_counted = server_->MemoryNotCountedForEviction();
+  if (Overshoot(not_counted) == 0) return Result::kOk;
   if (cfg.maxmemory_policy == MaxmemoryPolicy::kNoEviction) return Result::kFail;
   const bool volatile_only = VolatileOnly(cfg.maxmemory_policy);
   const bool random = RandomPolicy(cfg.maxmemory_policy);
@@ -71,15 +71,15 @@ Evictor::Result Evictor::Perform() {
         if (pool_.empty() && !found) break;
       }
     }
-    if (!found) return keys_freed > 0 && Overshoot(false) == 0 ? Result::kOk : Result::kFail;
+    if (!found) return keys_freed > 0 && Overshoot(not_counted) == 0 ? Result::kOk : Result::kFail;
     Evict(db, key);
     ++keys_freed;
     // With lazy eviction the memory goes on another thread: ask jemalloc now and then.
     if (keys_freed % 16 == 0) {
       if (cfg.lazyfree_lazy_eviction) server_->RefreshMemoryBaseline();
-      if (Overshoot(false) == 0) return Result::kOk;
+      if (Overshoot(not_counted) == 0) return Result::kOk;
       if (MonoUs() > deadline) return Result::kRunning;
-    } else if (Overshoot(false) == 0) {
+    } else if (Overshoot(not_counted) == 0) {
       return Result::kOk;
     }
   }

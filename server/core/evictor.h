@@ -31,8 +31,8 @@ class Evictor {
     int db = -1;
     std::string key;
   };
-  // Used memory the limit counts, and how far over maxmemory it is (0 when under).
-  uint64_t Overshoot(bool precise);
+  // How far the used memory, less what the limit does not count, is over maxmemory (0 if not).
+  uint64_t Overshoot(uint64_t not_counted);
   void Populate(int db, bool volatile_only);
   void Offer(uint64_t score, int db, std::string_view key);
   bool PickFromPool(int* db, std::string* key);
