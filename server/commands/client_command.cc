@@ -73,7 +73,11 @@ size_t ArgvBytes(const std::vector<std::string>& argv) {
 std::string ClientInfoLine(CommandContext& ctx, Client* c) {
   net::Connection* conn = c->conn();
   std::string flags;
-  if (c->is_replica) flags += 'S';
+  if (c->monitor) {
+    flags += 'O';
+  } else if (c->is_replica) {
+    flags += 'S';
+  }
   if (c->is_master) flags += 'M';
   if (c->subscription_count() > 0) flags += 'P';
   if (c->in_multi) flags += 'x';

@@ -8,6 +8,7 @@
 #include "server/resp/errors.h"
 #include "server/resp/hello.h"
 #include "server/util/numbers.h"
+#include "server/util/strings.h"
 #include "server/util/version.h"
 
 namespace sable {
@@ -71,6 +72,7 @@ void CmdReset(CommandContext& ctx) {
   c->skip_next_reply = false;
   c->name.clear();
   c->no_evict = false;
+  if (c->monitor) ctx.server.RemoveMonitor(c);
   c->asking = false;
   c->readonly = false;
   c->authenticated = ctx.server.cfg().requirepass.empty();
@@ -97,6 +99,7 @@ void CmdAuth(CommandContext& ctx) {
     ctx.rb.SendError(errors::kSyntax);
     return;
   }
+  for (size_t i = 1; i < ctx.argc(); ++i) ctx.Redact(i);
   std::string_view user = "default";
   std::string_view pass = ctx.arg(1);
   if (ctx.argc() == 3) {
@@ -117,6 +120,14 @@ void CmdAuth(CommandContext& ctx) {
 void CmdHello(CommandContext& ctx) {
   Client* c = ctx.client;
   HelloRequest hello;
+  // HELLO's AUTH username and password are hidden from SLOWLOG and MONITOR.
+  for (size_t i = 2; i + 2 < ctx.argc(); ++i) {
+    if (EqualsNoCase(ctx.arg(i), "auth")) {
+      ctx.Redact(i + 1);
+      ctx.Redact(i + 2);
+      i += 2;
+    }
+  }
   std::string err = ParseHello(ctx.args, c->rb().resp3(), &hello);
   if (!err.empty()) {
     ctx.rb.SendError(err);

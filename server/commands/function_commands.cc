@@ -26,8 +26,14 @@ void ReplySubcommandSyntax(CommandContext& ctx) {
                    std::string(ctx.arg(1)) + "'. Try FUNCTION HELP.");
 }
 
-void CmdFcall(CommandContext& ctx) { ctx.server.functions().Call(ctx, false); }
-void CmdFcallRo(CommandContext& ctx) { ctx.server.functions().Call(ctx, true); }
+void CmdFcall(CommandContext& ctx) {
+  ctx.FeedMonitorsNow();
+  ctx.server.functions().Call(ctx, false);
+}
+void CmdFcallRo(CommandContext& ctx) {
+  ctx.FeedMonitorsNow();
+  ctx.server.functions().Call(ctx, true);
+}
 
 void CmdFunctionLoad(CommandContext& ctx) {
   bool replace = false;

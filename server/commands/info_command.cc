@@ -354,6 +354,29 @@ void ErrorstatsSection(CommandContext& ctx, InfoWriter& w) {
   }
 }
 
+// latency_percentiles_usec_<command>:p50=..,p99=..,p99.9=.. for every command called since the
+// last CONFIG RESETSTAT, at latency-tracking-info-percentiles.
+void LatencyOne(const CommandSpec& spec, const std::vector<double>& percentiles, InfoWriter& w) {
+  if (!spec.latency || spec.latency->total() == 0) return;
+  std::string value;
+  char buf[96];
+  for (double p : percentiles) {
+    std::snprintf(buf, sizeof(buf), "%sp%g=%.3f", value.empty() ? "" : ",", p,
+                  static_cast<double>(spec.latency->ValueAtPercentile(p)) / 1000.0);
+    value += buf;
+  }
+  w.Field("latency_percentiles_usec_" + spec.name, value);
+}
+
+void LatencystatsSection(CommandContext& ctx, InfoWriter& w) {
+  w.Section("Latencystats");
+  const std::vector<double>& percentiles = ctx.server.cfg().latency_tracking_info_percentiles;
+  for (const auto& [name, spec] : ctx.server.commands().all()) {
+    LatencyOne(*spec, percentiles, w);
+    for (const auto& [sub, s] : spec->subcommands) LatencyOne(*s, percentiles, w);
+  }
+}
+
 void KeyspaceSection(CommandContext& ctx, InfoWriter& w) {
   w.Section("Keyspace");
   for (int i = 0; i < ctx.server.db_count(); ++i) {
@@ -397,7 +420,7 @@ void CmdInfo(CommandContext& ctx) {
   if (want.count("modules")) w.Section("Modules");
   if (want.count("commandstats")) CommandstatsSection(ctx, w);
   if (want.count("errorstats")) ErrorstatsSection(ctx, w);
-  if (want.count("latencystats")) w.Section("Latencystats");
+  if (want.count("latencystats")) LatencystatsSection(ctx, w);
   if (want.count("cluster")) {
     w.Section("Cluster");
     w.Field("cluster_enabled", ctx.server.cfg().cluster_enabled ? "1" : "0");

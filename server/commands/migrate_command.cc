@@ -267,6 +267,7 @@ bool ParseMigrateArgs(CommandContext& ctx, MigrateArgs* a) {
         return false;
       }
       a->auth = true;
+      ctx.Redact(j + 1);
       a->password = ctx.arg(++j);
     } else if (EqualsNoCase(opt, "auth2")) {
       if (more < 2) {
@@ -275,6 +276,8 @@ bool ParseMigrateArgs(CommandContext& ctx, MigrateArgs* a) {
       }
       a->auth = true;
       a->auth2 = true;
+      ctx.Redact(j + 1);
+      ctx.Redact(j + 2);
       a->username = ctx.arg(++j);
       a->password = ctx.arg(++j);
     } else if (EqualsNoCase(opt, "keys")) {

@@ -29,6 +29,7 @@ void RegisterAllCommands(CommandRegistry& registry) {
   RegisterScriptCommands(registry);
   RegisterFunctionCommands(registry);
   RegisterStreamCommands(registry);
+  RegisterIntrospectionCommands(registry);
 }
 
 }  // namespace sable

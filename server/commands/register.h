@@ -43,6 +43,8 @@ void RegisterScriptCommands(CommandRegistry& registry);
 void RegisterFunctionCommands(CommandRegistry& registry);
 // server/commands/stream_commands.cc (and stream_group_commands.cc): the X* commands.
 void RegisterStreamCommands(CommandRegistry& registry);
+// server/commands/introspection_commands.cc: SLOWLOG, LATENCY, MONITOR.
+void RegisterIntrospectionCommands(CommandRegistry& registry);
 
 // Builds a table entry. Keys are argv[first..last] every step (last < 0 counts from the end).
 inline CommandSpec MakeCommand(std::string name, int arity, uint32_t flags, uint32_t acl,

@@ -12,10 +12,22 @@
 namespace sable {
 namespace {
 
-void CmdEval(CommandContext& ctx) { ctx.server.lua().Run(ctx, false, false); }
-void CmdEvalSha(CommandContext& ctx) { ctx.server.lua().Run(ctx, true, false); }
-void CmdEvalRo(CommandContext& ctx) { ctx.server.lua().Run(ctx, false, true); }
-void CmdEvalShaRo(CommandContext& ctx) { ctx.server.lua().Run(ctx, true, true); }
+void CmdEval(CommandContext& ctx) {
+  ctx.FeedMonitorsNow();
+  ctx.server.lua().Run(ctx, false, false);
+}
+void CmdEvalSha(CommandContext& ctx) {
+  ctx.FeedMonitorsNow();
+  ctx.server.lua().Run(ctx, true, false);
+}
+void CmdEvalRo(CommandContext& ctx) {
+  ctx.FeedMonitorsNow();
+  ctx.server.lua().Run(ctx, false, true);
+}
+void CmdEvalShaRo(CommandContext& ctx) {
+  ctx.FeedMonitorsNow();
+  ctx.server.lua().Run(ctx, true, true);
+}
 
 void CmdScriptLoad(CommandContext& ctx) {
   std::string err;

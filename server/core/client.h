@@ -76,6 +76,7 @@ class Client : public Subscriber {
   ReplyMode reply_mode = ReplyMode::kOn;
   bool skip_next_reply = false;  // CLIENT REPLY SKIP: the command after this one is silent
   bool no_evict = false;
+  bool monitor = false;  // MONITOR: receives every command the server runs (CLIENT LIST flag O)
   // Replication roles of the link: a replica that attached with SYNC/PSYNC (CLIENT LIST flag S,
   // type replica) and the link to our own primary (flag M, type master; set by the replica side).
   // Neither times out nor counts as a normal client.

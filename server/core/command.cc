@@ -47,8 +47,10 @@ const CommandSpec* CommandRegistry::Find(std::string_view name) const {
 void CommandRegistry::ResetStats() {
   for (auto& [name, spec] : commands_) {
     spec->calls = spec->usec = spec->rejected_calls = spec->failed_calls = 0;
+    spec->latency.reset();
     for (auto& [sub, s] : spec->subcommands) {
       s->calls = s->usec = s->rejected_calls = s->failed_calls = 0;
+      s->latency.reset();
     }
   }
 }

@@ -12,6 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "server/observe/latency.h"
+
 namespace sable {
 
 class CommandContext;
@@ -95,6 +97,8 @@ struct CommandSpec {
   mutable uint64_t usec = 0;
   mutable uint64_t rejected_calls = 0;
   mutable uint64_t failed_calls = 0;
+  // latency-tracking: durations of its calls, allocated on the first (INFO latencystats).
+  mutable std::unique_ptr<LatencyHistogram> latency;
 
   bool IsWrite() const { return flags & kCmdWrite; }
   // The keys of one invocation, as argv indexes.

@@ -36,6 +36,15 @@ class CommandContext {
   // Fires a keyspace notification for this command's db (type: keyspace_events.h class).
   void Notify(int type, std::string_view event, std::string_view key);
 
+  // Shows argument i as "(redacted)" to SLOWLOG and MONITOR (passwords), as Redis does.
+  void Redact(size_t i) {
+    if (i < 64) redacted |= uint64_t{1} << i;
+  }
+
+  // MONITOR sees this command now rather than after it ran: EVAL and FCALL show before the
+  // commands their scripts call, as in Redis (they are flagged skip-monitor for the usual feed).
+  void FeedMonitorsNow();
+
   // Replies with an error built from a printf-like template of Redis's message.
   void ReplyWrongArity();
 
@@ -45,6 +54,7 @@ class CommandContext {
   std::vector<std::string_view>& args;
   ReplyBuilder& rb;
   long long dirty = 0;
+  uint64_t redacted = 0;  // argument indexes SLOWLOG and MONITOR hide
   bool propagate_rewritten = false;
   bool propagate_repl_only = false;
   std::vector<std::vector<std::string>> rewritten;

@@ -1,6 +1,8 @@
 // The command path: lookup, the checks every command gets (arity, auth, pub/sub context, MULTI
 // queueing), the call with its statistics, and propagation of what it changed.
+#include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <string>
 
 #include "cluster/cluster.h"
@@ -12,6 +14,7 @@
 #include "server/resp/errors.h"
 #include "server/scripting/lua_engine.h"
 #include "server/util/clock.h"
+#include "server/util/split_args.h"
 #include "server/util/strings.h"
 
 namespace sable {
@@ -127,6 +130,10 @@ void CommandContext::PropagateAs(std::vector<std::string> argv, long long change
 
 void CommandContext::Notify(int type, std::string_view event, std::string_view key) {
   server.Notify(type, event, key, client->db_index);
+}
+
+void CommandContext::FeedMonitorsNow() {
+  if (server.monitor_count() > 0) server.FeedMonitors(client, client->db_index, args, redacted);
 }
 
 void CommandContext::ReplyWrongArity() {
@@ -343,6 +350,8 @@ void Server::Call(Client* c, const CommandSpec* cmd, std::vector<std::string_vie
   int64_t duration = MonoUs() - start;
   ++cmd->calls;
   cmd->usec += static_cast<uint64_t>(duration);
+  // A blocked command served later runs again: it was shown and timed when first called.
+  if (!blocking_.IsRerunning(c)) Observe(c, cmd, args, ctx.redacted, duration);
   ++stats_.commands_processed;
   ++c->commands_processed;
   if (c->rb().errors() != errors_before) {
@@ -380,6 +389,81 @@ void Server::Call(Client* c, const CommandSpec* cmd, std::vector<std::string_vie
   if (call_depth_ == 0 && repl_->master_repl_offset() != repl_offset_before) {
     c->woff = repl_->master_repl_offset();
   }
+}
+
+void Server::Observe(Client* c, const CommandSpec* cmd, const std::vector<std::string_view>& args,
+                     uint64_t redacted, int64_t duration_us) {
+  const ServerConfig& cf = cfg();
+  // Administrative commands are too sensitive to show, as in Redis.
+  if (!monitors_.empty() && !(cmd->flags & (kCmdSkipMonitor | kCmdAdmin))) {
+    FeedMonitors(c, c->db_index, args, redacted);
+  }
+  if (cf.slowlog_log_slower_than >= 0 && duration_us >= cf.slowlog_log_slower_than &&
+      !(cmd->flags & kCmdSkipSlowlog)) {
+    // Redis's fake clients (the Lua client) have no address: "?:0".
+    std::string_view peer = c->conn() ? std::string_view(c->conn()->peer()) : "?:0";
+    slowlog_.Push(args, duration_us, WallMs() / 1000, peer, c->name, cf.slowlog_log_slower_than,
+                  cf.slowlog_max_len, redacted);
+  }
+  if (cf.latency_monitor_threshold > 0) {
+    latency_monitor_.AddIfNeeded((cmd->flags & kCmdFast) ? "fast-command" : "command",
+                                 duration_us / 1000, cf.latency_monitor_threshold,
+                                 WallMs() / 1000);
+  }
+  if (cf.latency_tracking) {
+    if (!cmd->latency) cmd->latency = std::make_unique<LatencyHistogram>();
+    cmd->latency->Record(duration_us * 1000);
+  }
+}
+
+void Server::FeedMonitors(Client* c, int db, const std::vector<std::string_view>& args,
+                          uint64_t redacted) {
+  int64_t us = WallUs();
+  char head[64];
+  std::snprintf(head, sizeof(head), "+%lld.%06lld [%d ", static_cast<long long>(us / 1000000),
+                static_cast<long long>(us % 1000000), db);
+  std::string line = head;
+  net::Connection* conn = c->conn();
+  if (c->is_script()) {
+    line += "lua";
+  } else if (conn != nullptr && conn->is_unix()) {
+    line += "unix:" + cfg().unixsocket;
+  } else if (conn != nullptr) {
+    line += conn->peer();
+  } else {
+    line += "?:0";
+  }
+  line += ']';
+  for (size_t j = 0; j < args.size(); ++j) {
+    line += ' ';
+    if (j < 64 && ((redacted >> j) & 1)) {
+      line += "\"(redacted)\"";
+    } else {
+      AppendRepr(&line, args[j]);
+    }
+  }
+  line += "\r\n";
+  for (Client* m : monitors_) {
+    if (m->closing()) continue;
+    m->out().Append(line);
+    m->ScheduleFlush();
+    CheckOutputLimits(m);
+  }
+}
+
+void Server::AddMonitor(Client* c) {
+  if (c->monitor) return;
+  c->monitor = true;
+  monitors_.push_back(c);
+}
+
+void Server::RemoveMonitor(Client* c) {
+  c->monitor = false;
+  monitors_.erase(std::remove(monitors_.begin(), monitors_.end(), c), monitors_.end());
+}
+
+void Server::LatencySample(std::string_view event, int64_t ms) {
+  latency_monitor_.AddIfNeeded(event, ms, cfg().latency_monitor_threshold, WallMs() / 1000);
 }
 
 void Server::PropagatePending() {

@@ -63,6 +63,7 @@ Server::Server(Config* config)
   ping_cmd_ = commands_.Find("ping");
   asking_cmd_ = commands_.Find("asking");
   RegisterConfigHooks();
+  child_.set_on_fork([this](int64_t usec) { LatencySample("fork", usec / 1000); });
   repl_ = std::make_unique<ReplicationState>(cfg().repl_backlog_size);
   repl_primary_ = std::make_unique<ReplPrimary>(this);
   replica_ = std::make_unique<Replica>(this);
@@ -194,6 +195,7 @@ Client* Server::AddLocalClient(OutputBuffer* out) {
 
 void Server::RemoveLocalClient(Client* c) {
   blocking_.ClientGone(c);
+  if (c->monitor) RemoveMonitor(c);
   UnwatchAll(c);
   UnsubscribeAll(c, false);
   clients_.erase(c->id());

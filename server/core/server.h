@@ -20,6 +20,8 @@
 #include "server/core/lazy_free.h"
 #include "server/net/event_loop.h"
 #include "server/net/net_server.h"
+#include "server/observe/latency.h"
+#include "server/observe/slowlog.h"
 #include "server/persist/child_process.h"
 #include "server/pubsub/pubsub.h"
 #include "server/store/db.h"
@@ -138,6 +140,19 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   // WATCH bookkeeping.
   void Watch(Client* c, std::string_view key);
   void UnwatchAll(Client* c);
+
+  // SLOWLOG, the latency monitor's events (LATENCY), and MONITOR.
+  SlowLog& slowlog() { return slowlog_; }
+  LatencyMonitor& latency_monitor() { return latency_monitor_; }
+  // Records a latency-monitor-threshold event of `ms` (expire-cycle, fork...).
+  void LatencySample(std::string_view event, int64_t ms);
+  void AddMonitor(Client* c);
+  void RemoveMonitor(Client* c);
+  size_t monitor_count() const { return monitors_.size(); }
+  // Sends one MONITOR line for a command `c` runs in `db` to every monitor. EVAL and FCALL feed
+  // themselves before their scripts' commands; every other command is fed once it ran.
+  void FeedMonitors(Client* c, int db, const std::vector<std::string_view>& args,
+                    uint64_t redacted);
 
   // Unsubscribes a client from everything (RESET, disconnect).
   void UnsubscribeAll(Client* c, bool notify);
@@ -262,6 +277,9 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   void CloseIdleClients(int64_t now_ms);
   void RejectCommand(Client* c, std::string_view error);
   void CountError(std::string_view error);
+  // After a command ran: MONITOR, SLOWLOG, the latency monitor and latency-tracking.
+  void Observe(Client* c, const CommandSpec* cmd, const std::vector<std::string_view>& args,
+               uint64_t redacted, int64_t duration_us);
   // Sends what one execution unit propagated, wrapped in MULTI/EXEC when it is several.
   void PropagatePending();
   // Saves and stops (or fails) a shutdown that waited for replicas; CancelShutdown replies the
@@ -292,6 +310,9 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   bool loading_ = false;
   std::vector<std::function<std::string()>> disk_error_checks_;
   ServerStats stats_;
+  SlowLog slowlog_;
+  LatencyMonitor latency_monitor_;
+  std::vector<Client*> monitors_;
   std::string run_id_;
   int64_t start_ms_;
   int64_t last_save_s_;

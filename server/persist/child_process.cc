@@ -37,6 +37,7 @@ std::string ChildProcess::Start(Kind kind, const std::function<int()>& body, Don
   kind_ = kind;
   start_ms_ = WallMs();
   done_ = std::move(done);
+  if (on_fork_) on_fork_(last_fork_usec_);
   return "";
 }
 

@@ -31,6 +31,9 @@ class ChildProcess {
   // Duration of the last fork() call in microseconds (INFO latest_fork_usec).
   int64_t last_fork_usec() const { return last_fork_usec_; }
   uint64_t total_forks() const { return total_forks_; }
+  // Called in the parent after each fork with its duration in microseconds (the latency
+  // monitor's "fork" event).
+  void set_on_fork(std::function<void(int64_t usec)> f) { on_fork_ = std::move(f); }
 
   // Forks. In the child, `body` runs and its return value becomes the exit status (_exit, so
   // no destructors or atexit handlers of the parent run there). Returns an error text ("" on
@@ -53,6 +56,7 @@ class ChildProcess {
   int64_t last_fork_usec_ = 0;
   uint64_t total_forks_ = 0;
   Done done_;
+  std::function<void(int64_t)> on_fork_;
 };
 
 }  // namespace sable

@@ -15,6 +15,7 @@ extern "C" {
 #include <cstring>
 
 #include "server/util/clock.h"
+#include "server/util/split_args.h"
 #include "server/util/strings.h"
 
 namespace sable {
@@ -38,43 +39,6 @@ long AtoI(std::string_view s) {
   return neg ? -v : v;
 }
 
-// A quoted string with C escapes, as Redis's sdscatrepr writes it.
-void AppendQuoted(std::string* out, std::string_view s) {
-  out->push_back('"');
-  for (unsigned char ch : s) {
-    switch (ch) {
-      case '\\':
-      case '"':
-        out->push_back('\\');
-        out->push_back(static_cast<char>(ch));
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\a':
-        out->append("\\a");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      default:
-        if (std::isprint(ch)) {
-          out->push_back(static_cast<char>(ch));
-        } else {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\x%02x", ch);
-          out->append(buf);
-        }
-    }
-  }
-  out->push_back('"');
-}
 
 // One RESP value from the front of p as the console shows it; false when p does not hold one
 // (a type the console does not show ends the rendering, as in Redis).
@@ -105,7 +69,7 @@ bool Human(std::string_view* p, std::string* out, int depth) {
       return true;
     case '+':
     case '-':
-      AppendQuoted(out, whole);
+      AppendRepr(out, whole);
       return true;
     case '$': {
       long n = AtoI(line);
@@ -114,7 +78,7 @@ bool Human(std::string_view* p, std::string* out, int depth) {
         return true;
       }
       if (p->size() < static_cast<size_t>(n) + 2) return false;
-      AppendQuoted(out, p->substr(0, static_cast<size_t>(n)));
+      AppendRepr(out, p->substr(0, static_cast<size_t>(n)));
       p->remove_prefix(static_cast<size_t>(n) + 2);
       return true;
     }
@@ -644,7 +608,7 @@ std::string LuaDebugger::Repr(lua_State* L, int idx, int depth) {
     case LUA_TSTRING: {
       size_t len = 0;
       const char* s = lua_tolstring(L, idx, &len);
-      AppendQuoted(&out, std::string_view(s, len));
+      AppendRepr(&out, std::string_view(s, len));
       return out;
     }
     case LUA_TBOOLEAN:

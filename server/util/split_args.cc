@@ -140,27 +140,33 @@ std::string QuoteArg(std::string_view s) {
     if (ch <= ' ' || ch == '"' || ch == '\'' || ch == '\\' || ch >= 127) plain = false;
   }
   if (plain) return std::string(s);
-  std::string out = "\"";
+  std::string out;
+  AppendRepr(&out, s);
+  return out;
+}
+
+void AppendRepr(std::string* out, std::string_view s) {
+  out->push_back('"');
   for (unsigned char ch : s) {
     switch (ch) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
+      case '\\': *out += "\\\\"; break;
+      case '"': *out += "\\\""; break;
+      case '\n': *out += "\\n"; break;
+      case '\r': *out += "\\r"; break;
+      case '\t': *out += "\\t"; break;
+      case '\a': *out += "\\a"; break;
+      case '\b': *out += "\\b"; break;
       default:
         if (ch < ' ' || ch >= 127) {
           char buf[8];
           std::snprintf(buf, sizeof(buf), "\\x%02x", ch);
-          out += buf;
+          *out += buf;
         } else {
-          out += static_cast<char>(ch);
+          out->push_back(static_cast<char>(ch));
         }
     }
   }
-  return out + "\"";
+  out->push_back('"');
 }
 
 }  // namespace sable

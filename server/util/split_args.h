@@ -19,4 +19,9 @@ bool SplitArgs(std::string_view line, std::vector<std::string>* out);
 // double-quoted with escapes, the way Redis's sdscatrepr() writes CONFIG REWRITE values.
 std::string QuoteArg(std::string_view arg);
 
+// Appends `arg` always double-quoted with C escapes (\n \r \t \a \b \\ \" and \xHH for other
+// unprintable bytes), as Redis's sdscatrepr() writes it: MONITOR lines, the AOF manifest, the
+// Lua debugger's console.
+void AppendRepr(std::string* out, std::string_view arg);
+
 }  // namespace sable
