@@ -23,6 +23,7 @@
 #include "server/repl/repl_state.h"
 #include "server/scripting/function_store.h"
 #include "server/scripting/lua_engine.h"
+#include "server/observe/memory.h"
 #include "server/util/clock.h"
 #include "server/util/strings.h"
 
@@ -74,18 +75,6 @@ std::string BytesToHuman(uint64_t n) {
     std::snprintf(buf, sizeof(buf), "%.2fT", d / (1024.0 * 1024 * 1024 * 1024));
   }
   return buf;
-}
-
-uint64_t RssBytes() {
-  std::ifstream in("/proc/self/statm");
-  uint64_t size = 0, resident = 0;
-  if (!(in >> size >> resident)) return 0;
-  return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-}
-
-uint64_t TotalSystemMemory() {
-  return static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
-         static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
 }
 
 std::string TimevalString(const timeval& tv) {
@@ -160,20 +149,24 @@ void ClientsSection(CommandContext& ctx, InfoWriter& w) {
 }
 
 void MemorySection(CommandContext& ctx, InfoWriter& w) {
-  static uint64_t peak = 0;
   const ServerConfig& cfg = ctx.server.cfg();
-  uint64_t used = ctx.server.UsedMemory();
-  uint64_t rss = RssBytes();
-  peak = std::max(peak, used);
+  memory::Overhead mh = ctx.server.MemoryReport();
   w.Section("Memory");
-  w.FieldU("used_memory", used);
-  w.Field("used_memory_human", BytesToHuman(used));
-  w.FieldU("used_memory_rss", rss);
-  w.Field("used_memory_rss_human", BytesToHuman(rss));
-  w.FieldU("used_memory_peak", peak);
-  w.Field("used_memory_peak_human", BytesToHuman(peak));
-  w.FieldF("used_memory_peak_perc", "%.2f%%", peak ? 100.0 * used / peak : 100.0);
-  uint64_t total = TotalSystemMemory();
+  w.FieldU("used_memory", mh.total_allocated);
+  w.Field("used_memory_human", BytesToHuman(mh.total_allocated));
+  w.FieldU("used_memory_rss", mh.rss);
+  w.Field("used_memory_rss_human", BytesToHuman(mh.rss));
+  w.FieldU("used_memory_peak", mh.peak_allocated);
+  w.Field("used_memory_peak_human", BytesToHuman(mh.peak_allocated));
+  w.FieldF("used_memory_peak_perc", "%.2f%%", mh.peak_perc);
+  w.FieldU("used_memory_overhead", mh.overhead_total);
+  w.FieldU("used_memory_startup", mh.startup_allocated);
+  w.FieldU("used_memory_dataset", mh.dataset);
+  w.FieldF("used_memory_dataset_perc", "%.2f%%", mh.dataset_perc);
+  w.FieldU("allocator_allocated", mh.allocator.allocated);
+  w.FieldU("allocator_active", mh.allocator.active);
+  w.FieldU("allocator_resident", mh.allocator.resident);
+  uint64_t total = memory::TotalSystemMemory();
   w.FieldU("total_system_memory", total);
   w.Field("total_system_memory_human", BytesToHuman(total));
   LuaEngine& lua = ctx.server.lua();
@@ -196,15 +189,25 @@ void MemorySection(CommandContext& ctx, InfoWriter& w) {
   w.FieldU("maxmemory", cfg.maxmemory);
   w.Field("maxmemory_human", BytesToHuman(cfg.maxmemory));
   w.Field("maxmemory_policy", ctx.server.config().Get({"maxmemory-policy"})[0].second);
-  w.FieldF("mem_fragmentation_ratio", "%.2f", used ? static_cast<double>(rss) / used : 0.0);
-  w.Field("mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
-#ifdef SABLE_ALLOCATOR_NAME
-  w.Field("mem_allocator", SABLE_ALLOCATOR_NAME);
-#else
-  w.Field("mem_allocator", "libc");
-#endif
-  w.Field("lazyfree_pending_objects", "0");
-  w.Field("lazyfreed_objects", "0");
+  w.FieldF("allocator_frag_ratio", "%.2f", mh.allocator_frag);
+  w.Field("allocator_frag_bytes", mh.allocator_frag_bytes);
+  w.FieldF("allocator_rss_ratio", "%.2f", mh.allocator_rss);
+  w.Field("allocator_rss_bytes", mh.allocator_rss_bytes);
+  w.FieldF("rss_overhead_ratio", "%.2f", mh.rss_extra);
+  w.Field("rss_overhead_bytes", mh.rss_extra_bytes);
+  w.FieldF("mem_fragmentation_ratio", "%.2f", mh.total_frag);
+  w.Field("mem_fragmentation_bytes", mh.total_frag_bytes);
+  w.FieldU("mem_not_counted_for_evict", mh.clients_slaves + mh.aof_buffer);
+  w.FieldU("mem_replication_backlog", mh.repl_backlog);
+  w.FieldU("mem_total_replication_buffers", mh.repl_backlog + mh.clients_slaves);
+  w.FieldU("mem_clients_slaves", mh.clients_slaves);
+  w.FieldU("mem_clients_normal", mh.clients_normal);
+  w.Field("mem_cluster_links", "0");
+  w.FieldU("mem_aof_buffer", mh.aof_buffer);
+  w.Field("mem_allocator", memory::AllocatorName());
+  w.Field("active_defrag_running", "0");
+  w.FieldU("lazyfree_pending_objects", ctx.server.lazy_free().pending());
+  w.FieldU("lazyfreed_objects", ctx.server.lazy_free().freed());
 }
 
 void PersistenceSection(CommandContext& ctx, InfoWriter& w) {

@@ -30,6 +30,7 @@ void RegisterAllCommands(CommandRegistry& registry) {
   RegisterFunctionCommands(registry);
   RegisterStreamCommands(registry);
   RegisterIntrospectionCommands(registry);
+  RegisterMemoryCommand(registry);
 }
 
 }  // namespace sable

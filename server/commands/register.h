@@ -45,6 +45,8 @@ void RegisterFunctionCommands(CommandRegistry& registry);
 void RegisterStreamCommands(CommandRegistry& registry);
 // server/commands/introspection_commands.cc: SLOWLOG, LATENCY, MONITOR.
 void RegisterIntrospectionCommands(CommandRegistry& registry);
+// server/commands/memory_command.cc: MEMORY USAGE/STATS/DOCTOR/MALLOC-STATS/PURGE.
+void RegisterMemoryCommand(CommandRegistry& registry);
 
 // Builds a table entry. Keys are argv[first..last] every step (last < 0 counts from the end).
 inline CommandSpec MakeCommand(std::string name, int arity, uint32_t flags, uint32_t acl,

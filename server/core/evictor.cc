@@ -57,6 +57,12 @@ Evictor::Result Evictor::Perform() {
   const bool volatile_only = VolatileOnly(cfg.maxmemory_policy);
   const bool random = RandomPolicy(cfg.maxmemory_policy);
   const int64_t deadline = MonoUs() + TimeLimitUs(cfg.maxmemory_eviction_tenacity);
+  // The latency monitor's eviction-cycle: how long this call evicted for.
+  struct CycleTimer {
+    ~CycleTimer() { server->LatencySample("eviction-cycle", (MonoUs() - start) / 1000); }
+    Server* server;
+    int64_t start;
+  } timer{server_, MonoUs()};
   size_t keys_freed = 0;
   for (;;) {
     int db = -1;
@@ -166,7 +172,9 @@ bool Evictor::PickRandom(bool volatile_only, int* db, std::string* key) {
 
 void Evictor::Evict(int db_index, const std::string& key) {
   bool lazy = server_->cfg().lazyfree_lazy_eviction;
+  int64_t t0 = MonoUs();
   server_->db(db_index).Delete(key, lazy);
+  server_->LatencySample("eviction-del", (MonoUs() - t0) / 1000);
   std::vector<std::string_view> del = {lazy ? "UNLINK" : "DEL", key};
   server_->Propagate(db_index, del);
   server_->Notify(kNotifyEvicted, "evicted", key, db_index);

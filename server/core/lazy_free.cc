@@ -53,6 +53,7 @@ void LazyFreeThread::Loop() {
     job();
     lock.lock();
     --running_;
+    ++freed_;
   }
 }
 

@@ -20,6 +20,11 @@ class LazyFreeThread : public LazyFreer {
   void FreeTables(std::unique_ptr<KeyTable> keys, std::unique_ptr<ExpireTable> exp) override;
   // Jobs queued or running (INFO lazyfree_pending_objects).
   size_t pending() const;
+  // Jobs finished since start (INFO lazyfreed_objects).
+  uint64_t freed() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return freed_;
+  }
 
  private:
   void Push(std::function<void()> job);
@@ -29,6 +34,7 @@ class LazyFreeThread : public LazyFreer {
   std::condition_variable cv_;
   std::deque<std::function<void()>> jobs_;
   size_t running_ = 0;
+  uint64_t freed_ = 0;
   bool stop_ = false;
   std::thread thread_;
 };

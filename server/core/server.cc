@@ -131,6 +131,7 @@ std::string Server::Start() {
     BeginShutdown(nullptr, ShutdownOptions{});
   });
   signal(SIGPIPE, SIG_IGN);
+  startup_memory_ = UsedMemory();
   return "";
 }
 
@@ -326,12 +327,14 @@ void Server::Cron() {
   int hz = std::max(1, cfg().hz);
   // Active expiry gets up to a quarter of each cron period, like Redis's slow cycle.
   int64_t budget_us = 250000 / hz;
-  int64_t deadline = MonoUs() + budget_us;
+  int64_t expire_start = MonoUs();
+  int64_t deadline = expire_start + budget_us;
   for (auto& d : dbs_) {
     if (!active_expire_) break;
     d->ActiveExpire(deadline, now);
     if (MonoUs() > deadline) break;
   }
+  LatencySample("expire-cycle", (MonoUs() - expire_start) / 1000);
   for (auto& d : dbs_) {
     d->ShrinkIfNeeded();
     d->RehashFor(1000 / static_cast<int64_t>(dbs_.size()) + 1);
@@ -467,6 +470,7 @@ void Server::RefreshMemoryBaseline() {
     }
   }
   mem_.used = UsedMemory();
+  peak_memory_ = std::max(peak_memory_, mem_.used);
   if (mem_.allocatedp != nullptr) {
     mem_.allocated = *mem_.allocatedp;
     mem_.deallocated = *mem_.deallocatedp;

@@ -21,6 +21,7 @@
 #include "server/net/event_loop.h"
 #include "server/net/net_server.h"
 #include "server/observe/latency.h"
+#include "server/observe/memory.h"
 #include "server/observe/slowlog.h"
 #include "server/persist/child_process.h"
 #include "server/pubsub/pubsub.h"
@@ -242,6 +243,11 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   // What maxmemory does not count: the replicas' output buffers.
   size_t MemoryNotCountedForEviction() const;
   Evictor& evictor() { return evictor_; }
+  const LazyFreeThread& lazy_free() const { return lazy_free_; }
+  // The overhead figures of INFO memory, MEMORY STATS and MEMORY DOCTOR
+  // (server/core/memory_report.cc).
+  memory::Overhead MemoryReport();
+  size_t peak_memory() const { return peak_memory_; }
   // The command being processed found memory over maxmemory with nothing left to evict (what
   // scripts check before their denyoom calls).
   bool out_of_memory() const { return out_of_memory_; }
@@ -351,6 +357,8 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
     uint64_t* allocatedp = nullptr;  // jemalloc's thread.allocatedp (nullptr without jemalloc)
     uint64_t* deallocatedp = nullptr;
   } mem_;
+  size_t startup_memory_ = 0;  // used memory when Start() finished (used_memory_startup)
+  size_t peak_memory_ = 0;     // the highest used memory cron or INFO saw
   bool debug_child_ = false;
   int propagate_mask_ = kPropagateAll;
   std::unique_ptr<cluster::SlotIndex> slot_index_;

@@ -83,6 +83,11 @@ class Db {
   int index() const { return index_; }
   size_t size() const { return keys_->size(); }
   size_t expires_size() const { return expires_->size(); }
+  // What the tables themselves take beside the entries (MEMORY STATS overhead.hashtable.*).
+  size_t MainTableBytes() const { return keys_->bucket_count() * sizeof(void*); }
+  size_t ExpireTableBytes() const {
+    return expires_->bucket_count() * sizeof(void*) + expires_->size() * sizeof(ExpireEntry);
+  }
   int64_t avg_ttl() const { return avg_ttl_; }
 
   // Lookup for reading: deletes the key first when expired; bumps the access clock unless

@@ -242,3 +242,72 @@ def test_latency_tracking(make_server, binary):
     assert c.call("CONFIG", "SET", "latency-tracking", "no") == "OK"
     c.call("SET", "k", "v")
     assert c.call("LATENCY", "HISTOGRAM", "set") == []
+
+
+INFO_MEMORY_FIELDS = """used_memory used_memory_human used_memory_rss used_memory_rss_human
+used_memory_peak used_memory_peak_human used_memory_peak_perc used_memory_overhead
+used_memory_startup used_memory_dataset used_memory_dataset_perc allocator_allocated
+allocator_active allocator_resident total_system_memory total_system_memory_human
+used_memory_lua used_memory_vm_eval used_memory_lua_human used_memory_scripts_eval
+number_of_cached_scripts number_of_functions number_of_libraries used_memory_vm_functions
+used_memory_vm_total used_memory_vm_total_human used_memory_functions used_memory_scripts
+used_memory_scripts_human maxmemory maxmemory_human maxmemory_policy allocator_frag_ratio
+allocator_frag_bytes allocator_rss_ratio allocator_rss_bytes rss_overhead_ratio
+rss_overhead_bytes mem_fragmentation_ratio mem_fragmentation_bytes mem_not_counted_for_evict
+mem_replication_backlog mem_total_replication_buffers mem_clients_slaves mem_clients_normal
+mem_cluster_links mem_aof_buffer mem_allocator active_defrag_running lazyfree_pending_objects
+lazyfreed_objects""".split()
+
+MEMORY_STATS_KEYS = """peak.allocated total.allocated startup.allocated replication.backlog
+clients.slaves clients.normal cluster.links aof.buffer lua.caches functions.caches db.0 db.3
+overhead.total keys.count keys.bytes-per-key dataset.bytes dataset.percentage peak.percentage
+allocator.allocated allocator.active allocator.resident allocator-fragmentation.ratio
+allocator-fragmentation.bytes allocator-rss.ratio allocator-rss.bytes rss-overhead.ratio
+rss-overhead.bytes fragmentation fragmentation.bytes""".split()
+
+
+@pytest.mark.parametrize("binary", ["sable", "redis"])
+def test_memory_commands(make_server, binary):
+    s = start(make_server, binary)
+    c = s.conn()
+    c.call("SET", "small", "v")
+    c.call("SET", "big", "x" * 100000)
+    for i in range(0, 2000, 100):
+        c.call("HSET", "h", *sum((["f%d" % j, "value%d" % j] for j in range(i, i + 100)), []))
+    c.call("HSET", "h10", *sum((["f%d" % j, "value%d" % j] for j in range(10)), []))
+    c.call("SELECT", 3)
+    c.call("SET", "other", "v", "EX", 100)
+    c.call("SELECT", 0)
+    small = c.call("MEMORY", "USAGE", "small")
+    big = c.call("MEMORY", "USAGE", "big")
+    assert 0 < small < 200 and 100000 <= big < 140000
+    h, h10 = c.call("MEMORY", "USAGE", "h"), c.call("MEMORY", "USAGE", "h10", "SAMPLES", 0)
+    assert h > 2000 * 10 and h10 < h / 20
+    assert c.call("MEMORY", "USAGE", "nosuch") is None
+    assert c.call("MEMORY", "USAGE", "small", "SAMPLES", "x") == RespError(
+        "ERR value is not an integer or out of range")
+    assert c.call("MEMORY", "USAGE", "small", "SAMPLES", -1) == RespError("ERR syntax error")
+    assert c.call("MEMORY", "USAGE", "small", "bar") == RespError("ERR syntax error")
+
+    stats = c.call("MEMORY", "STATS")
+    assert stats[::2] == [k.encode() for k in MEMORY_STATS_KEYS]
+    st = dict(zip(stats[::2], stats[1::2]))
+    assert st[b"keys.count"] == 5
+    assert st[b"total.allocated"] >= st[b"startup.allocated"] > 0
+    assert st[b"dataset.bytes"] > 100000
+    db3 = dict(zip(st[b"db.3"][::2], st[b"db.3"][1::2]))
+    assert db3[b"overhead.hashtable.expires"] > 0
+    assert float(st[b"peak.percentage"]) <= 100.0001
+
+    assert c.call("MEMORY", "DOCTOR").startswith(b"Hi Sam, this instance is empty")
+    assert c.call("MEMORY", "PURGE") == "OK"
+    assert c.call("MEMORY", "MALLOC-STATS").startswith(b"___ Begin jemalloc statistics ___")
+    assert c.call("MEMORY", "HELP")[0].startswith("MEMORY <subcommand>")
+
+    text = c.call("INFO", "memory").decode()
+    names = [line.split(":", 1)[0] for line in text.splitlines() if ":" in line]
+    assert names == INFO_MEMORY_FIELDS
+    mem = info(c, "memory")
+    assert int(mem["used_memory"]) >= int(mem["used_memory_startup"])
+    assert int(mem["used_memory_dataset"]) > 100000
+    assert mem["mem_allocator"].startswith("jemalloc-")
