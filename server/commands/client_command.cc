@@ -1,9 +1,8 @@
 // CLIENT and its subcommands: connection names and ids, CLIENT LIST/INFO lines, KILL, REPLY,
 // PAUSE/UNPAUSE, NO-EVICT and SETINFO. Replies and errors follow Redis 7.0 byte for byte, except
 // SETINFO and the lib-name/lib-ver fields, which follow Redis 7.2 (clients send SETINFO on
-// connect and 7.2's answer is the useful one). Client-side caching (TRACKING) is not implemented:
-// its options are validated as Redis does, and turning it on is refused rather than accepted
-// without invalidations.
+// connect and 7.2's answer is the useful one). Client-side caching itself lives in
+// server/core/tracking.{h,cc}.
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
@@ -68,6 +67,11 @@ size_t ArgvBytes(const std::vector<std::string>& argv) {
   return n;
 }
 
+// CLIENT GETREDIR, TRACKINGINFO and LIST's redir=: -1 when not tracking, 0 without REDIRECT.
+int64_t Redirection(const Client* c) {
+  return c->tracking.on ? static_cast<int64_t>(c->tracking.redirect) : -1;
+}
+
 // One CLIENT LIST line without its newline, fields in Redis 7.0's order plus 7.2's lib fields.
 // `ctx` identifies the client running the command, whose argv Redis counts in argv-mem.
 std::string ClientInfoLine(CommandContext& ctx, Client* c) {
@@ -82,6 +86,9 @@ std::string ClientInfoLine(CommandContext& ctx, Client* c) {
   if (c->subscription_count() > 0) flags += 'P';
   if (c->in_multi) flags += 'x';
   if (!c->postponed.empty() || ctx.server.blocking().IsBlocked(c)) flags += 'b';
+  if (c->tracking.on) flags += 't';
+  if (c->tracking.broken_redirect) flags += 'R';
+  if (c->tracking.bcast) flags += 'B';
   if (c->watch_broken) flags += 'd';
   if (conn && conn->is_unix()) flags += 'U';
   if (c->no_evict) flags += 'e';
@@ -148,7 +155,7 @@ std::string ClientInfoLine(CommandContext& ctx, Client* c) {
   if (conn) s += out.empty() ? "r" : "rw";
   s += " cmd=" + c->last_cmd;
   s += " user=" + c->user;
-  s += " redir=-1";
+  s += " redir=" + std::to_string(Redirection(c));
   s += c->rb().resp3() ? " resp=3" : " resp=2";
   s += " lib-name=" + c->lib_name;
   s += " lib-ver=" + c->lib_ver;
@@ -445,11 +452,11 @@ bool CheckPrefixCollisions(CommandContext& ctx, const std::vector<std::string_vi
   return true;
 }
 
-// CLIENT TRACKING ON|OFF [REDIRECT id] [BCAST] [PREFIX p ...] [OPTIN] [OPTOUT] [NOLOOP].
-// Checked exactly as Redis does; OFF succeeds (tracking is never on), ON is refused because
-// no invalidation messages would ever be sent.
+// CLIENT TRACKING ON|OFF [REDIRECT id] [BCAST] [PREFIX p ...] [OPTIN] [OPTOUT] [NOLOOP],
+// checked in Redis's order with its errors.
 void CmdClientTracking(CommandContext& ctx) {
-  bool bcast = false, optin = false, optout = false;
+  Client* c = ctx.client;
+  bool bcast = false, optin = false, optout = false, noloop = false;
   int64_t redir = 0;
   std::vector<std::string_view> prefixes;
   for (size_t j = 3; j < ctx.argc(); ++j) {
@@ -476,6 +483,7 @@ void CmdClientTracking(CommandContext& ctx) {
     } else if (EqualsNoCase(opt, "optout")) {
       optout = true;
     } else if (EqualsNoCase(opt, "noloop")) {
+      noloop = true;
     } else if (EqualsNoCase(opt, "prefix") && more) {
       ++j;
       prefixes.push_back(ctx.arg(j));
@@ -484,7 +492,9 @@ void CmdClientTracking(CommandContext& ctx) {
       return;
     }
   }
+  Tracking& tracking = ctx.server.tracking();
   if (EqualsNoCase(ctx.arg(2), "off")) {
+    tracking.Disable(c);
     ctx.rb.SendOk();
     return;
   }
@@ -496,6 +506,12 @@ void CmdClientTracking(CommandContext& ctx) {
     ctx.rb.SendError("ERR PREFIX option requires BCAST mode to be enabled");
     return;
   }
+  if (c->tracking.on && c->tracking.bcast != bcast) {
+    ctx.rb.SendError(
+        "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and "
+        "then re-enabling it with a different mode.");
+    return;
+  }
   if (bcast && (optin || optout)) {
     ctx.rb.SendError("ERR OPTIN and OPTOUT are not compatible with BCAST");
     return;
@@ -504,27 +520,81 @@ void CmdClientTracking(CommandContext& ctx) {
     ctx.rb.SendError("ERR You can't specify both OPTIN mode and OPTOUT mode");
     return;
   }
-  if (bcast && !CheckPrefixCollisions(ctx, prefixes)) return;
-  ctx.rb.SendError("ERR CLIENT TRACKING ON is not supported by this server");
+  if ((optin && c->tracking.optout) || (optout && c->tracking.optin)) {
+    ctx.rb.SendError(
+        "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and "
+        "then re-enabling it with a different mode.");
+    return;
+  }
+  if (bcast) {
+    for (std::string_view p : prefixes) {
+      const std::string* existing = Tracking::OverlappingPrefix(c, p);
+      if (existing != nullptr && *existing != p) {
+        ctx.rb.SendError("ERR Prefix '" + std::string(p) + "' overlaps with an existing prefix '" +
+                         *existing + "'. Prefixes for a single client must not overlap.");
+        return;
+      }
+    }
+    if (!CheckPrefixCollisions(ctx, prefixes)) return;
+  }
+  tracking.Enable(c, static_cast<uint64_t>(redir), bcast, optin, optout, noloop, prefixes);
+  ctx.rb.SendOk();
 }
 
 void CmdClientCaching(CommandContext& ctx) {
-  ctx.rb.SendError(
-      "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or "
-      "OPTOUT mode enabled");
+  TrackingState& t = ctx.client->tracking;
+  if (!t.on) {
+    ctx.rb.SendError(
+        "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN "
+        "or OPTOUT mode enabled");
+    return;
+  }
+  std::string_view opt = ctx.arg(2);
+  if (EqualsNoCase(opt, "yes")) {
+    if (!t.optin) {
+      ctx.rb.SendError("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+      return;
+    }
+  } else if (EqualsNoCase(opt, "no")) {
+    if (!t.optout) {
+      ctx.rb.SendError("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+      return;
+    }
+  } else {
+    ctx.rb.SendError(errors::kSyntax);
+    return;
+  }
+  t.caching = true;
+  ctx.rb.SendOk();
 }
 
-void CmdClientGetRedir(CommandContext& ctx) { ctx.rb.SendLong(-1); }
+void CmdClientGetRedir(CommandContext& ctx) { ctx.rb.SendLong(Redirection(ctx.client)); }
 
 void CmdClientTrackingInfo(CommandContext& ctx) {
+  const TrackingState& t = ctx.client->tracking;
+  std::vector<const char*> flags = {t.on ? "on" : "off"};
+  if (t.bcast) flags.push_back("bcast");
+  if (t.optin) {
+    flags.push_back("optin");
+    if (t.caching) flags.push_back("caching-yes");
+  }
+  if (t.optout) {
+    flags.push_back("optout");
+    if (t.caching) flags.push_back("caching-no");
+  }
+  if (t.noloop) flags.push_back("noloop");
+  if (t.broken_redirect) flags.push_back("broken_redirect");
   ctx.rb.StartMap(3);
   ctx.rb.SendBulk("flags");
-  ctx.rb.StartSet(1);
-  ctx.rb.SendBulk("off");
+  ctx.rb.StartSet(flags.size());
+  for (const char* f : flags) ctx.rb.SendBulk(f);
   ctx.rb.SendBulk("redirect");
-  ctx.rb.SendLong(-1);
+  ctx.rb.SendLong(Redirection(ctx.client));
   ctx.rb.SendBulk("prefixes");
-  ctx.rb.StartArray(0);
+  std::vector<std::string> prefixes = t.prefixes;
+  std::sort(prefixes.begin(), prefixes.end());
+  ctx.rb.StartArray(prefixes.size());
+  for (const std::string& p : prefixes) ctx.rb.SendBulk(p);
 }
 
 void CmdClientHelp(CommandContext& ctx) {

@@ -128,18 +128,20 @@ void ServerSection(CommandContext& ctx, InfoWriter& w) {
 
 void ClientsSection(CommandContext& ctx, InfoWriter& w) {
   Server& s = ctx.server;
-  size_t connected = 0, pubsub = 0;
+  size_t connected = 0, pubsub = 0, max_in = 0, max_out = 0;
   for (const auto& [id, c] : s.clients()) {
     if (c->conn() == nullptr) continue;
     ++connected;
     if (c->subscription_count() > 0) ++pubsub;
+    max_in = std::max(max_in, c->conn()->query_buffer_alloc());
+    max_out = std::max(max_out, c->out().size());
   }
   w.Section("Clients");
   w.FieldU("connected_clients", connected);
   w.Field("cluster_connections", "0");
   w.FieldU("maxclients", s.cfg().maxclients);
-  w.Field("client_recent_max_input_buffer", "0");
-  w.Field("client_recent_max_output_buffer", "0");
+  w.FieldU("client_recent_max_input_buffer", max_in);
+  w.FieldU("client_recent_max_output_buffer", max_out);
   w.FieldU("blocked_clients",
            s.client_pause().held_count() + s.repl_primary().waiting_clients() +
                s.blocking().blocked_count());
@@ -257,22 +259,25 @@ void PersistenceSection(CommandContext& ctx, InfoWriter& w) {
 
 void StatsSection(CommandContext& ctx, InfoWriter& w) {
   Server& s = ctx.server;
+  s.FoldNetCounters();
   const ServerStats& st = s.stats();
-  uint64_t ops = 0;
-  for (uint64_t v : st.ops_samples) ops += v;
-  ops /= st.ops_samples.size();
+  auto kbps = [](const ServerStats::Instant& m) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.2f", static_cast<double>(m.Average()) / 1024);
+    return std::string(buf);
+  };
   w.Section("Stats");
   w.FieldU("total_connections_received", st.connections_received);
   w.FieldU("total_commands_processed", st.commands_processed);
-  w.FieldU("instantaneous_ops_per_sec", ops);
+  w.FieldU("instantaneous_ops_per_sec", st.ops.Average());
   w.FieldU("total_net_input_bytes", st.net_input_bytes);
   w.FieldU("total_net_output_bytes", st.net_output_bytes);
-  w.Field("total_net_repl_input_bytes", "0");
-  w.Field("total_net_repl_output_bytes", "0");
-  w.Field("instantaneous_input_kbps", "0.00");
-  w.Field("instantaneous_output_kbps", "0.00");
-  w.Field("instantaneous_input_repl_kbps", "0.00");
-  w.Field("instantaneous_output_repl_kbps", "0.00");
+  w.FieldU("total_net_repl_input_bytes", st.net_repl_input_bytes);
+  w.FieldU("total_net_repl_output_bytes", st.net_repl_output_bytes);
+  w.Field("instantaneous_input_kbps", kbps(st.net_in));
+  w.Field("instantaneous_output_kbps", kbps(st.net_out));
+  w.Field("instantaneous_input_repl_kbps", kbps(st.net_repl_in));
+  w.Field("instantaneous_output_repl_kbps", kbps(st.net_repl_out));
   w.FieldU("rejected_connections", st.rejected_connections);
   w.FieldU("sync_full", s.repl().sync_full);
   w.FieldU("sync_partial_ok", s.repl().sync_partial_ok);
@@ -310,6 +315,8 @@ void StatsSection(CommandContext& ctx, InfoWriter& w) {
   w.FieldU("total_writes_processed", st.commands_processed);
   w.Field("io_threaded_reads_processed", "0");
   w.Field("io_threaded_writes_processed", "0");
+  w.Field("reply_buffer_shrinks", "0");
+  w.Field("reply_buffer_expands", "0");
 }
 
 void ReplicationSection(CommandContext& ctx, InfoWriter& w, std::string* out) {

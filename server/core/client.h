@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "server/net/connection.h"
+#include "server/core/tracking.h"
 #include "server/pubsub/pubsub.h"
 #include "server/resp/reply_builder.h"
 
@@ -76,7 +77,8 @@ class Client : public Subscriber {
   ReplyMode reply_mode = ReplyMode::kOn;
   bool skip_next_reply = false;  // CLIENT REPLY SKIP: the command after this one is silent
   bool no_evict = false;
-  bool monitor = false;  // MONITOR: receives every command the server runs (CLIENT LIST flag O)
+  bool monitor = false;
+  TrackingState tracking;  // CLIENT TRACKING  // MONITOR: receives every command the server runs (CLIENT LIST flag O)
   // Replication roles of the link: a replica that attached with SYNC/PSYNC (CLIENT LIST flag S,
   // type replica) and the link to our own primary (flag M, type master; set by the replica side).
   // Neither times out nor counts as a normal client.

@@ -345,6 +345,7 @@ void Server::Call(Client* c, const CommandSpec* cmd, std::vector<std::string_vie
   int64_t start = MonoUs();
   // WAIT waits for the replication offset this client's own writes reached.
   int64_t repl_offset_before = call_depth_ == 0 ? repl_->master_repl_offset() : 0;
+  if (call_depth_ == 0) current_client_ = c;
   ++call_depth_;
   cmd->handler(ctx);
   int64_t duration = MonoUs() - start;
@@ -352,6 +353,13 @@ void Server::Call(Client* c, const CommandSpec* cmd, std::vector<std::string_vie
   cmd->usec += static_cast<uint64_t>(duration);
   // A blocked command served later runs again: it was shown and timed when first called.
   if (!blocking_.IsRerunning(c)) Observe(c, cmd, args, ctx.redacted, duration);
+  // Client-side caching: the keys a read-only command fetched are remembered for the client
+  // that sent it (a script's caller). EVAL_RO and FCALL_RO (read-only and noscript) are left
+  // out: their keys are the ones their commands read.
+  if ((cmd->flags & kCmdReadOnly) && current_client_ != nullptr && current_client_->tracking.on &&
+      !current_client_->tracking.bcast && !(cmd->flags & kCmdNoScript)) {
+    tracking_.RememberKeys(current_client_, cmd, args);
+  }
   ++stats_.commands_processed;
   ++c->commands_processed;
   if (c->rb().errors() != errors_before) {
@@ -381,6 +389,15 @@ void Server::Call(Client* c, const CommandSpec* cmd, std::vector<std::string_vie
     }
   }
   if (--call_depth_ == 0 && !pending_ops_.empty()) PropagatePending();
+  if (call_depth_ == 0) {
+    current_client_ = nullptr;
+    // Invalidations of keys the client changed itself follow its reply; CLIENT CACHING covers
+    // the next command only (a whole transaction in MULTI).
+    tracking_.SendPending(c);
+    if (c->tracking.caching && !c->in_multi && cmd->parent != client_cmd_) {
+      c->tracking.caching = false;
+    }
+  }
   // Keys this command (or its transaction) created may serve blocked clients now.
   if (call_depth_ == 0 && blocking_.has_ready()) blocking_.ServeReady();
   // A command that changed the cluster configuration has it on disk before its reply leaves,

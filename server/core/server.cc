@@ -62,6 +62,7 @@ Server::Server(Config* config)
   exec_cmd_ = commands_.Find("exec");
   ping_cmd_ = commands_.Find("ping");
   asking_cmd_ = commands_.Find("asking");
+  client_cmd_ = commands_.Find("client");
   RegisterConfigHooks();
   child_.set_on_fork([this](int64_t usec) { LatencySample("fork", usec / 1000); });
   repl_ = std::make_unique<ReplicationState>(cfg().repl_backlog_size);
@@ -120,6 +121,15 @@ std::string Server::Start() {
   }
   int hz = c.hz > 0 ? c.hz : 10;
   cron_timer_ = loop_.AddTimer(1, 1000 / hz, [this] { Cron(); });
+  // Before the replies are written: the BCAST invalidations of this iteration, and the tracking
+  // table kept within tracking-table-max-keys.
+  loop_.AddBeforeSleep(
+      [this] {
+        if (!tracking_.active()) return;
+        tracking_.BroadcastPending();
+        tracking_.EnforceMaxKeys(cfg().tracking_table_max_keys);
+      },
+      /*first=*/true);
   loop_.OnSignal(SIGTERM, [this] {
     spdlog::warn("Received SIGTERM scheduling shutdown...");
     if (shutdown_in_progress()) return;
@@ -197,6 +207,7 @@ Client* Server::AddLocalClient(OutputBuffer* out) {
 void Server::RemoveLocalClient(Client* c) {
   blocking_.ClientGone(c);
   if (c->monitor) RemoveMonitor(c);
+  tracking_.Disable(c);
   UnwatchAll(c);
   UnsubscribeAll(c, false);
   clients_.erase(c->id());
@@ -343,13 +354,16 @@ void Server::Cron() {
   blocking_.RedirectMoved();
   for (auto& [id, c] : clients_) CheckOutputLimits(c);
   // instantaneous_ops_per_sec, sampled as Redis does.
-  int64_t dt = now - stats_.ops_sample_time_ms;
+  int64_t dt = now - stats_.instant_time_ms;
+  FoldNetCounters();
   if (dt >= 100) {
-    uint64_t ops = stats_.commands_processed - stats_.ops_sample_count;
-    stats_.ops_samples[stats_.ops_sample_idx++ % stats_.ops_samples.size()] =
-        stats_.ops_sample_time_ms ? ops * 1000 / dt : 0;
-    stats_.ops_sample_time_ms = now;
-    stats_.ops_sample_count = stats_.commands_processed;
+    if (stats_.instant_time_ms == 0) dt = 0;  // the first sample only sets the baselines
+    stats_.ops.Sample(stats_.commands_processed, dt);
+    stats_.net_in.Sample(stats_.net_input_bytes, dt);
+    stats_.net_out.Sample(stats_.net_output_bytes, dt);
+    stats_.net_repl_in.Sample(stats_.net_repl_input_bytes, dt);
+    stats_.net_repl_out.Sample(stats_.net_repl_output_bytes, dt);
+    stats_.instant_time_ms = now;
   }
   child_.Poll();
   if (lua_) lua_->ReapDebugSessions();
@@ -509,6 +523,7 @@ void Server::ResetStats() {
 // ---- keyspace hooks ------------------------------------------------------------------------
 
 void Server::KeyModified(Db& db, std::string_view key) {
+  if (tracking_.active()) tracking_.Invalidate(key, current_client_);
   auto& watched = watched_keys_[db.index()];
   if (watched.empty()) return;
   auto it = watched.find(std::string(key));
@@ -518,6 +533,7 @@ void Server::KeyModified(Db& db, std::string_view key) {
 
 void Server::DbFlushed(Db& db) {
   blocking_.DbChanged(db.index());
+  if (tracking_.active()) tracking_.InvalidateAll(current_client_);
   for (auto& [key, clients] : watched_keys_[db.index()]) {
     for (Client* c : clients) c->watch_broken = true;
   }

@@ -2,6 +2,7 @@
 // pub/sub, WATCH bookkeeping and statistics, and runs every command on the main loop in order.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -18,6 +19,7 @@
 #include "server/core/command.h"
 #include "server/core/evictor.h"
 #include "server/core/lazy_free.h"
+#include "server/core/tracking.h"
 #include "server/net/event_loop.h"
 #include "server/net/net_server.h"
 #include "server/observe/latency.h"
@@ -48,16 +50,31 @@ struct ServerStats {
   uint64_t rejected_connections = 0;  // maxclients refusals
   uint64_t net_input_bytes = 0;       // total_net_input_bytes
   uint64_t net_output_bytes = 0;      // total_net_output_bytes
+  uint64_t net_repl_input_bytes = 0;  // total_net_repl_input_bytes (from our primary)
+  uint64_t net_repl_output_bytes = 0; // total_net_repl_output_bytes (to our replicas)
   uint64_t error_replies = 0;         // total_error_replies
   uint64_t evicted_clients = 0;       // closed for output buffer limits
   uint64_t expired_stale_perc = 0;
   uint64_t pubsub_messages = 0;
   std::map<std::string, uint64_t> error_counts;  // errorstats, by error prefix
-  // instantaneous_ops_per_sec: samples of the command counter taken by cron.
-  uint64_t ops_sample_count = 0;
-  int64_t ops_sample_time_ms = 0;
-  std::vector<uint64_t> ops_samples = std::vector<uint64_t>(16, 0);
-  size_t ops_sample_idx = 0;
+  // The instantaneous_* rates: per-second rates of a counter sampled by cron every 100 ms,
+  // averaged over the last 16 samples, as Redis's trackInstantaneousMetric.
+  struct Instant {
+    uint64_t last = 0;
+    std::array<uint64_t, 16> samples{};
+    size_t idx = 0;
+    void Sample(uint64_t current, int64_t dt_ms) {
+      samples[idx++ % samples.size()] = dt_ms > 0 ? (current - last) * 1000 / dt_ms : 0;
+      last = current;
+    }
+    uint64_t Average() const {
+      uint64_t sum = 0;
+      for (uint64_t v : samples) sum += v;
+      return sum / samples.size();
+    }
+  };
+  int64_t instant_time_ms = 0;
+  Instant ops, net_in, net_out, net_repl_in, net_repl_out;
 };
 
 // A consumer of the propagated command stream (AOF, replication backlog and replicas). db is -1
@@ -142,6 +159,12 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   void Watch(Client* c, std::string_view key);
   void UnwatchAll(Client* c);
 
+  // Client-side caching (CLIENT TRACKING).
+  Tracking& tracking() { return tracking_; }
+  // The client whose command is running (the caller while a script runs its commands);
+  // nullptr between commands (cron, expiry, replication applied by the loop itself).
+  Client* current_client() const { return current_client_; }
+
   // SLOWLOG, the latency monitor's events (LATENCY), and MONITOR.
   SlowLog& slowlog() { return slowlog_; }
   LatencyMonitor& latency_monitor() { return latency_monitor_; }
@@ -166,6 +189,12 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   void CloseClient(Client* c, bool after_reply);
   // Applies client-output-buffer-limit to a client; returns false when it was closed.
   bool CheckOutputLimits(Client* c);
+  // Adds the network byte counts since the last call to the INFO totals (cron, INFO).
+  void FoldNetCounters() {
+    auto [in, out] = net_.TakeByteCounts();
+    stats_.net_input_bytes += in;
+    stats_.net_output_bytes += out;
+  }
   // Resets CONFIG RESETSTAT counters.
   void ResetStats();
 
@@ -316,6 +345,9 @@ class Server : public net::ConnectionHandler, public KeyspaceHooks {
   bool loading_ = false;
   std::vector<std::function<std::string()>> disk_error_checks_;
   ServerStats stats_;
+  Tracking tracking_{*this};
+  Client* current_client_ = nullptr;
+  const CommandSpec* client_cmd_ = nullptr;  // CLIENT, whose subcommands keep CLIENT CACHING armed
   SlowLog slowlog_;
   LatencyMonitor latency_monitor_;
   std::vector<Client*> monitors_;

@@ -137,6 +137,7 @@ void Connection::OnRead(ssize_t nread) {
     return;
   }
   if (nread == 0 || closing()) return;
+  server_->bytes_read_ += static_cast<uint64_t>(nread);
   qlen_ += static_cast<size_t>(nread);
   if (qlen_ - qstart_ > qpeak_) qpeak_ = qlen_ - qstart_;
   ProcessInput();
@@ -209,6 +210,7 @@ void Connection::Flush() {
       return;
     }
     out_.Consume(static_cast<size_t>(written));
+    server_->bytes_written_ += static_cast<uint64_t>(written);
     size_t total = 0;
     for (int i = 0; i < n; ++i) total += iov[i].iov_len;
     if (static_cast<size_t>(written) < total) {
@@ -244,6 +246,7 @@ void Connection::OnWriteDone(int status) {
     return;
   }
   out_.Consume(in_flight_);
+  server_->bytes_written_ += in_flight_;
   in_flight_ = 0;
   if (!out_.empty() || close_after_reply_) ScheduleFlush();
   if (closing_) ReallyClose();

@@ -44,6 +44,13 @@ class NetServer {
   // accepted here; closes wait for the loop.
   void ServeWhileBusy();
   size_t connection_count() const { return conns_.size(); }
+  // Bytes read from and written to every connection since the last call (INFO's
+  // total_net_input_bytes and total_net_output_bytes).
+  std::pair<uint64_t, uint64_t> TakeByteCounts() {
+    std::pair<uint64_t, uint64_t> r{bytes_read_, bytes_written_};
+    bytes_read_ = bytes_written_ = 0;
+    return r;
+  }
 
  private:
   friend class Connection;
@@ -59,6 +66,8 @@ class NetServer {
   ConnectionHandler* handler_;
   std::vector<Listener*> listeners_;
   std::unordered_set<Connection*> conns_;
+  uint64_t bytes_read_ = 0;
+  uint64_t bytes_written_ = 0;
   std::vector<Connection*> pending_flush_;
   std::vector<Connection*> pending_close_;
   uint64_t next_id_ = 1;

@@ -170,16 +170,28 @@ TEST_F(ClientCommandTest, Tracking) {
               IsError("ERR Prefix 'ab' overlaps with another provided prefix 'a'."));
   EXPECT_THAT(Run({"CLIENT", "TRACKING", "on", "redirect", "999999"}),
               IsError("ERR The client ID you want redirect to does not exist"));
-  EXPECT_THAT(Run({"CLIENT", "TRACKING", "on"}), IsError("ERR"));
-  EXPECT_THAT(Run({"CLIENT", "GETREDIR"}), IsInt(-1));
-  EXPECT_THAT(Run({"CLIENT", "CACHING", "yes"}),
-              IsError("ERR CLIENT CACHING can be called only when the client is in tracking"));
   RespValue v = Run({"CLIENT", "TRACKINGINFO"});
   ASSERT_THAT(v, IsArrayOfSize(6));
   EXPECT_EQ(v.elems[0].str, "flags");
   EXPECT_EQ(StrArray(v.elems[1]), std::vector<std::string>{"off"});
   EXPECT_THAT(v.elems[3], IsInt(-1));
+  EXPECT_THAT(Run({"CLIENT", "GETREDIR"}), IsInt(-1));
+  EXPECT_THAT(Run({"CLIENT", "CACHING", "yes"}),
+              IsError("ERR CLIENT CACHING can be called only when the client is in tracking"));
+  // On: no redirect (0), CACHING YES only in OPTIN mode, the mode fixed until OFF.
+  EXPECT_THAT(Run({"CLIENT", "TRACKING", "on"}), IsOk());
+  EXPECT_THAT(Run({"CLIENT", "GETREDIR"}), IsInt(0));
+  EXPECT_THAT(Run({"CLIENT", "CACHING", "yes"}),
+              IsError("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN"));
+  EXPECT_THAT(Run({"CLIENT", "TRACKING", "on", "bcast"}),
+              IsError("ERR You can't switch BCAST mode on/off"));
+  v = Run({"CLIENT", "TRACKINGINFO"});
+  ASSERT_THAT(v, IsArrayOfSize(6));
+  EXPECT_EQ(StrArray(v.elems[1]), std::vector<std::string>{"on"});
+  EXPECT_THAT(v.elems[3], IsInt(0));
   EXPECT_THAT(v.elems[5], IsArrayOfSize(0));
+  EXPECT_THAT(Run({"CLIENT", "TRACKING", "off"}), IsOk());
+  EXPECT_THAT(Run({"CLIENT", "GETREDIR"}), IsInt(-1));
 }
 
 TEST_F(ClientCommandTest, Help) {
