@@ -552,12 +552,14 @@ void CmdClientCaching(CommandContext& ctx) {
   std::string_view opt = ctx.arg(2);
   if (EqualsNoCase(opt, "yes")) {
     if (!t.optin) {
-      ctx.rb.SendError("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+      ctx.rb.SendError(
+          "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
       return;
     }
   } else if (EqualsNoCase(opt, "no")) {
     if (!t.optout) {
-      ctx.rb.SendError("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+      ctx.rb.SendError(
+          "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
       return;
     }
   } else {

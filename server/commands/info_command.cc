@@ -436,11 +436,7 @@ void CmdInfo(CommandContext& ctx) {
     w.Field("cluster_enabled", ctx.server.cfg().cluster_enabled ? "1" : "0");
   }
   if (want.count("keyspace")) KeyspaceSection(ctx, w);
-  if (ctx.rb.resp3()) {
-    ctx.rb.SendVerbatim("txt", out);
-  } else {
-    ctx.rb.SendBulk(out);
-  }
+  ctx.rb.SendVerbatim("txt", out);
 }
 
 }  // namespace

@@ -70,13 +70,6 @@ void CmdSlowlogHelp(CommandContext& ctx) {
 
 // ---- LATENCY -------------------------------------------------------------------------------
 
-void SendText(CommandContext& ctx, const std::string& text) {
-  if (ctx.rb.resp3()) {
-    ctx.rb.SendVerbatim("txt", text);
-  } else {
-    ctx.rb.SendBulk(text);
-  }
-}
 
 void CmdLatencyLatest(CommandContext& ctx) {
   const auto& events = ctx.server.latency_monitor().events();
@@ -118,7 +111,7 @@ void CmdLatencyGraph(CommandContext& ctx) {
     ctx.rb.SendError("ERR No samples available for event '" + std::string(ctx.arg(2)) + "'");
     return;
   }
-  SendText(ctx, LatencyMonitor::Graph(ctx.arg(2), *ts, WallMs() / 1000));
+  ctx.rb.SendVerbatim("txt", LatencyMonitor::Graph(ctx.arg(2), *ts, WallMs() / 1000));
 }
 
 // Transparent huge pages in use by this process (LATENCY DOCTOR advises against them).
@@ -148,7 +141,7 @@ void CmdLatencyDoctor(CommandContext& ctx) {
                                  : 0;
   f.huge_pages = UsesHugePages();
   f.now_s = WallMs() / 1000;
-  SendText(ctx, ctx.server.latency_monitor().Doctor(f));
+  ctx.rb.SendVerbatim("txt", ctx.server.latency_monitor().Doctor(f));
 }
 
 void SendHistogram(CommandContext& ctx, const CommandSpec& spec) {
@@ -274,8 +267,9 @@ void RegisterIntrospectionCommands(CommandRegistry& r) {
   sub("latency", "help", 2, kCmdLoading | kCmdStale, kAclSlow, CmdLatencyHelp, "2.8.13",
       "Show helpful text about the different subcommands.");
 
-  CommandSpec& m = r.Add(MakeCommand("monitor", 1, kFlags, kAcl, 0, 0, 0, CmdMonitor, "server",
-                                     "Listen for all requests received by the server in real time"));
+  CommandSpec& m =
+      r.Add(MakeCommand("monitor", 1, kFlags, kAcl, 0, 0, 0, CmdMonitor, "server",
+                        "Listen for all requests received by the server in real time"));
   m.since = "1.0.0";
 }
 

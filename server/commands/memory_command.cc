@@ -13,13 +13,6 @@
 namespace sable {
 namespace {
 
-void SendText(CommandContext& ctx, const std::string& text) {
-  if (ctx.rb.resp3()) {
-    ctx.rb.SendVerbatim("txt", text);
-  } else {
-    ctx.rb.SendBulk(text);
-  }
-}
 
 // MEMORY USAGE key [SAMPLES count]: the bytes the key, its value and its table slots take. Our
 // types keep their own byte counts, so every value is measured whole whatever SAMPLES says
@@ -103,10 +96,12 @@ void CmdMemoryStats(CommandContext& ctx) {
 }
 
 void CmdMemoryDoctor(CommandContext& ctx) {
-  SendText(ctx, memory::Doctor(ctx.server.MemoryReport()));
+  ctx.rb.SendVerbatim("txt", memory::Doctor(ctx.server.MemoryReport()));
 }
 
-void CmdMemoryMallocStats(CommandContext& ctx) { SendText(ctx, memory::MallocStatsText()); }
+void CmdMemoryMallocStats(CommandContext& ctx) {
+  ctx.rb.SendVerbatim("txt", memory::MallocStatsText());
+}
 
 void CmdMemoryPurge(CommandContext& ctx) {
   memory::Purge();
@@ -141,8 +136,8 @@ void RegisterMemoryCommand(CommandRegistry& r) {
   c.since = "4.0.0";
   auto sub = [&r](const char* name, int arity, uint32_t flags, uint32_t acl, int first,
                   CommandHandler h, const char* summary) {
-    CommandSpec& s = r.AddSub("memory", MakeCommand(name, arity, flags, acl, first, first, first ? 1 : 0,
-                                                    h, "server", summary));
+    CommandSpec& s = r.AddSub("memory", MakeCommand(name, arity, flags, acl, first, first,
+                                                    first ? 1 : 0, h, "server", summary));
     s.since = "4.0.0";
   };
   sub("usage", -3, kCmdReadOnly, kAclRead | kAclSlow, 2, CmdMemoryUsage,

@@ -59,7 +59,9 @@ void Tracking::RememberKeys(Client* caller, const CommandSpec* cmd,
   for (int pos : cmd->KeyPositions(args)) {
     std::string_view key = args[pos];
     auto it = table_.find(absl::string_view(key.data(), key.size()));
-    if (it == table_.end()) it = table_.emplace(std::string(key), absl::flat_hash_set<uint64_t>{}).first;
+    if (it == table_.end()) {
+      it = table_.emplace(std::string(key), absl::flat_hash_set<uint64_t>{}).first;
+    }
     if (it->second.insert(caller->id()).second) ++items_;
   }
 }

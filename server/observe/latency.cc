@@ -183,17 +183,9 @@ std::string LatencyMonitor::Graph(std::string_view event, const Series& ts, int6
   constexpr size_t kCols = 80;
   std::vector<Spark> seq;
   uint32_t min = 0, max = 0;
-  double smin = 0, smax = 0;
   for (const Sample& s : ts.History()) {
-    if (seq.empty()) {
-      min = max = s.latency;
-      smin = smax = s.latency;
-    } else {
-      max = std::max(max, s.latency);
-      min = std::min(min, s.latency);
-      smin = std::min(smin, static_cast<double>(s.latency));
-      smax = std::max(smax, static_cast<double>(s.latency));
-    }
+    min = seq.empty() ? s.latency : std::min(min, s.latency);
+    max = seq.empty() ? s.latency : std::max(max, s.latency);
     int64_t elapsed = now_s - s.time;
     char buf[64];
     if (elapsed < 60) {
@@ -216,7 +208,7 @@ std::string LatencyMonitor::Graph(std::string_view event, const Series& ts, int6
   out += '\n';
   for (size_t j = 0; j < seq.size(); j += kCols) {
     if (j != 0) out += '\n';
-    RenderRange(&out, seq, smin, smax, j, std::min(kCols, seq.size() - j));
+    RenderRange(&out, seq, min, max, j, std::min(kCols, seq.size() - j));
   }
   return out;
 }
